@@ -1,0 +1,28 @@
+# ASan+UBSan for the test build, libFuzzer for fuzz targets.
+if(SUITE_SANITIZE)
+  set(_san -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    # clang 14's UBSan function check rejects Asio coroutine frames
+    # ("Cannot represent a difference across sections").
+    list(APPEND _san -fno-sanitize=function)
+  endif()
+  add_compile_options(${_san})
+  add_link_options(${_san})
+endif()
+
+if(SUITE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "SUITE_FUZZ needs clang (libFuzzer)")
+  endif()
+  # Instrument everything for coverage; the fuzz targets add -fsanitize=fuzzer at link.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
+# suite_add_fuzzer(name source...) : a libFuzzer target, built only with SUITE_FUZZ.
+function(suite_add_fuzzer name)
+  if(SUITE_FUZZ)
+    add_executable(${name} ${ARGN})
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+    target_link_libraries(${name} PRIVATE suite_common suite_warnings)
+  endif()
+endfunction()

@@ -1,0 +1,93 @@
+// Buffered reading with hard limits: a byte reader and a line reader on top of it.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "net/buffer_pool.hpp"
+#include "net/stream.hpp"
+
+namespace net {
+
+/// Result of a read from the network.
+enum class ReadStatus {
+    ok,        ///< data available
+    eof,       ///< peer closed (or reset) the connection
+    timeout,   ///< the stream's deadline passed
+    limit,     ///< the buffer is full (capacity reached) and the caller has not consumed
+    closed,    ///< the stream was closed by us (shutdown)
+    error,     ///< any other I/O error
+};
+[[nodiscard]] std::string_view to_string(ReadStatus s);
+
+/// A read buffer of fixed capacity over a Stream. The buffer is taken from a per-thread
+/// pool only while it holds unconsumed bytes; an idle reader holds none.
+class Reader {
+public:
+    Reader(Stream& stream, std::size_t capacity);
+    ~Reader();
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+
+    /// Reads more bytes after what is buffered. When the buffer is empty this first waits
+    /// for readability (marking the stream idle) without holding a buffer.
+    /// Returns `limit` (reading nothing) when the buffer already holds `capacity` bytes.
+    [[nodiscard]] task<ReadStatus> fill();
+    /// Unconsumed bytes.
+    [[nodiscard]] std::string_view data() const;
+    /// Drops n bytes from the front (n <= data().size()).
+    void consume(std::size_t n);
+    [[nodiscard]] std::size_t capacity() const { return capacity_; }
+    [[nodiscard]] bool empty() const { return begin_ == end_; }
+    /// Discards everything buffered (e.g. before a STARTTLS handshake, RFC 3207 5).
+    void clear();
+    [[nodiscard]] Stream& stream() { return stream_; }
+
+private:
+    void compact();
+    Stream& stream_;
+    std::size_t capacity_;
+    PooledBuffer buf_;
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
+};
+
+/// How lines end for a protocol.
+struct LineOptions {
+    std::size_t max_line = 1024;  ///< bytes, terminator excluded
+    bool allow_bare_lf = true;    ///< accept "\n" alone as a terminator (else only CRLF)
+};
+
+enum class LineStatus {
+    ok,
+    too_long,  ///< a line exceeded max_line; its remainder is skipped by the next read_line
+    eof,
+    timeout,
+    closed,
+    error,
+};
+[[nodiscard]] std::string_view to_string(LineStatus s);
+
+/// Reads terminated lines, never buffering more than max_line + 2 bytes.
+class LineReader {
+public:
+    LineReader(Stream& stream, LineOptions opts);
+
+    /// Next line without its terminator; `line` stays valid until the next call.
+    /// With allow_bare_lf=false, a lone LF is kept inside the line (RFC 5321 2.3.8 says
+    /// servers should not recognise it; the protocol decides what to do).
+    /// After `too_long`, the rest of that line is discarded by the following call.
+    [[nodiscard]] task<LineStatus> read_line(std::string_view& line);
+    /// The underlying byte reader (for bodies that follow a header, e.g. SMTP DATA with
+    /// a different limit, HTTP bodies, FTP).
+    [[nodiscard]] Reader& reader() { return reader_; }
+    [[nodiscard]] const LineOptions& options() const { return opts_; }
+
+private:
+    Reader reader_;
+    LineOptions opts_;
+    std::size_t pending_consume_ = 0;
+    bool skipping_ = false;
+};
+
+}  // namespace net

@@ -1,0 +1,95 @@
+// The runtime every daemon runs on: worker threads, TCP and UDP services, signals, drain.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "net/asio.hpp"
+#include "net/endpoint.hpp"
+#include "net/stream.hpp"
+
+namespace net {
+
+/// Limits on connections a TCP service accepts.
+struct ConnectionLimits {
+    std::size_t max_connections = 10000;  ///< across all threads; 0 = unlimited
+    std::size_t max_per_address = 256;    ///< per client IP address; 0 = unlimited
+};
+
+/// Runs one coroutine per accepted connection. Expected failures (EOF, reset,
+/// timeout) should be handled as values; an escaping exception is logged with the peer.
+using SessionHandler = std::function<task<void>(Stream&)>;
+
+struct TcpServiceConfig {
+    std::string name;                      ///< for logs ("http", "dns-tcp")
+    std::vector<HostPort> listen;          ///< port 0 = ephemeral
+    ConnectionLimits limits;
+    /// Written (best effort) to a connection refused by a limit before closing,
+    /// e.g. "421 Too many connections\r\n". Empty: just close.
+    std::string busy_reply;
+    int backlog = 4096;
+};
+
+/// A datagram service: the handler answers one datagram with zero or one datagram.
+/// It runs on any worker thread, so shared state must be safe to share.
+/// Returns the reply size written into `reply` (0 = no reply).
+using DatagramHandler = std::function<std::size_t(std::span<const std::uint8_t> query,
+                                                  const udp::endpoint& from,
+                                                  std::span<std::uint8_t> reply)>;
+
+struct UdpServiceConfig {
+    std::string name;
+    std::vector<HostPort> listen;
+    std::size_t max_datagram = 65535;  ///< receive buffer per datagram
+};
+
+struct RuntimeOptions {
+    unsigned threads = 0;                            ///< 0 = one per core
+    std::chrono::milliseconds drain_timeout{5000};  ///< graceful shutdown grace period
+};
+
+/// Shared-nothing workers: one io_context per thread, each with its own SO_REUSEPORT
+/// listener per endpoint, so the kernel spreads connections and datagrams across cores.
+/// Services are bound at once (as root, before dropping privileges); `run` serves them.
+class Runtime {
+public:
+    explicit Runtime(RuntimeOptions opts);
+    ~Runtime();
+    Runtime(const Runtime&) = delete;
+    Runtime& operator=(const Runtime&) = delete;
+
+    /// Binds now; throws std::system_error (with the address in what()) on failure.
+    /// Returns the bound endpoints (port 0 resolved).
+    std::vector<tcp::endpoint> add_tcp(TcpServiceConfig cfg, SessionHandler handler);
+    std::vector<udp::endpoint> add_udp(UdpServiceConfig cfg, DatagramHandler handler);
+
+    /// Called on the signal thread when SIGHUP arrives.
+    void on_reload(std::function<void()> fn);
+    /// Called once when a graceful stop begins (SIGTERM/SIGINT or stop()).
+    void on_stop(std::function<void()> fn);
+
+    /// Serves until stopped; installs SIGTERM/SIGINT (graceful stop) and SIGHUP (reload).
+    /// Returns after every worker has drained.
+    void run();
+    /// Graceful stop from any thread: stop accepting, close idle sessions, let busy ones
+    /// finish for up to drain_timeout, then close the rest.
+    void stop();
+
+    [[nodiscard]] unsigned threads() const;
+    /// Live TCP sessions across all services.
+    [[nodiscard]] std::size_t connections() const;
+    /// The io_context of worker `i` (for daemon timers that belong to a thread).
+    [[nodiscard]] asio::io_context& context(unsigned i);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace net

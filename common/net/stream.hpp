@@ -1,0 +1,82 @@
+// A connected byte stream, the same over plain TCP and TLS, with a watchdog deadline.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "net/asio.hpp"
+
+namespace net {
+
+/// One accepted connection. Lives on one io_context (one thread); not thread-safe.
+///
+/// Deadlines: `expires_after(d)` sets an absolute deadline for every following
+/// operation until changed (watchdog style, one timer per connection). When it
+/// passes, the pending operation fails with `asio::error::timed_out`.
+class Stream {
+public:
+    explicit Stream(tcp::socket socket, std::uint64_t session_id = 0);
+    Stream(Stream&&) noexcept;
+    Stream& operator=(Stream&&) noexcept;
+    ~Stream();
+
+    /// Deadline for all following operations; replaces any earlier one.
+    void expires_after(std::chrono::milliseconds d);
+    /// No deadline.
+    void expires_never();
+    /// True once the deadline has fired (the socket was cancelled).
+    [[nodiscard]] bool timed_out() const;
+
+    /// Reads at least one byte. Errors: eof, timed_out, operation_aborted (shutdown), others.
+    [[nodiscard]] task<std::size_t> read_some(asio::mutable_buffer buf, error_code& ec);
+    /// Non-blocking read of what is available now; would_block if nothing.
+    [[nodiscard]] std::size_t try_read(asio::mutable_buffer buf, error_code& ec);
+    /// Waits until the stream is readable without consuming or buffering anything
+    /// (idle connections hold no read buffer). For TLS, returns at once.
+    [[nodiscard]] task<void> wait_readable(error_code& ec);
+    /// Writes everything. Errors: timed_out, broken_pipe, connection_reset, ...
+    [[nodiscard]] task<void> write(std::string_view data, error_code& ec);
+    [[nodiscard]] task<void> write(std::span<const asio::const_buffer> bufs, error_code& ec);
+    /// Sends `count` bytes of file `fd` from `offset`: sendfile(2) on plain TCP,
+    /// read+write through TLS.
+    [[nodiscard]] task<void> send_file(int fd, std::uint64_t offset, std::uint64_t count, error_code& ec);
+
+    /// Server-side TLS handshake on this connection (implicit TLS or STARTTLS).
+    /// Bytes already buffered by a reader above must have been discarded first (RFC 3207 5).
+    [[nodiscard]] task<void> start_tls(asio::ssl::context& ctx, error_code& ec);
+    [[nodiscard]] bool is_tls() const;
+
+    /// Half-close: no more data from us (FIN after pending writes).
+    void shutdown_send();
+    /// Closes the socket; pending operations complete with operation_aborted.
+    void close();
+    [[nodiscard]] bool is_open() const;
+
+    [[nodiscard]] const tcp::endpoint& peer() const;
+    [[nodiscard]] const tcp::endpoint& local() const;
+    [[nodiscard]] std::uint64_t id() const;
+    [[nodiscard]] tcp::socket& socket();
+    [[nodiscard]] asio::any_io_executor executor();
+
+    /// Set by the server on graceful shutdown: finish the current exchange, then close.
+    [[nodiscard]] bool draining() const;
+    /// Marks the stream as waiting for the start of a new request/command, so that a
+    /// graceful shutdown may close it at once. Readers set it while waiting on an empty buffer.
+    void set_idle(bool idle);
+    [[nodiscard]] bool idle() const;
+
+    struct Impl;
+    /// For the server's session registry.
+    [[nodiscard]] Impl* impl() const { return impl_.get(); }
+    /// Called by the server on shutdown: closes idle streams, marks the others draining.
+    static void begin_drain(Impl* impl);
+    static void force_close(Impl* impl);
+
+private:
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace net

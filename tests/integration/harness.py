@@ -1,0 +1,161 @@
+"""Integration fixture: start a built daemon on ephemeral loopback ports, wait for its
+readiness line (no sleeps), drive it with real client programs, always clean up.
+
+    from harness import Daemon, run, bin_path
+    with Daemon("httpd", "--root", docroot) as d:
+        port = d.tcp_port()            # first TCP endpoint of the readiness line
+        out = run(["curl", "-s", f"http://127.0.0.1:{port}/"])
+
+The daemon gets `--listen 127.0.0.1:0` unless `listen=` is given, and `--ready-fd` on a
+pipe; the readiness line is `READY <name> tcp=H:P udp=H:P ... pid=N`.
+"""
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+BIN_DIR = os.environ.get("SUITE_BIN_DIR", os.path.join(os.path.dirname(__file__), "../../build/bin"))
+SOURCE_DIR = os.environ.get("SUITE_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
+READY_TIMEOUT = float(os.environ.get("SUITE_READY_TIMEOUT", "30"))
+
+
+def bin_path(name):
+    return os.path.join(BIN_DIR, name)
+
+
+def run(argv, timeout=60, check=True, input=None, **kw):
+    """Runs a client program; returns CompletedProcess with text stdout/stderr."""
+    p = subprocess.run(argv, capture_output=True, timeout=timeout, input=input,
+                       text=not isinstance(input, bytes), **kw)
+    if check and p.returncode != 0:
+        raise AssertionError(f"{argv!r} exited {p.returncode}\nstdout: {p.stdout}\nstderr: {p.stderr}")
+    return p
+
+
+class DaemonError(Exception):
+    pass
+
+
+class Daemon:
+    """A running daemon. Use as a context manager; stop() returns the exit code."""
+
+    def __init__(self, name, *args, listen=("127.0.0.1:0",), binary=None, env=None,
+                 cwd=None, stdin=subprocess.DEVNULL, ready_timeout=READY_TIMEOUT):
+        self.name = name
+        self.binary = binary or bin_path(name)
+        self.args = list(args)
+        self.listen = list(listen) if listen else []
+        self.env = dict(os.environ, **(env or {}))
+        # Sanitizer builds: fail loudly, keep logs readable.
+        self.env.setdefault("ASAN_OPTIONS", "abort_on_error=0:detect_leaks=1")
+        self.env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+        self.cwd = cwd
+        self.stdin = stdin
+        self.ready_timeout = ready_timeout
+        self.proc = None
+        self.ready = None
+        self.tcp = []
+        self.udp = []
+        self._log = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)
+
+    # -- lifecycle ---------------------------------------------------------------
+    def start(self):
+        rfd, wfd = os.pipe()
+        argv = [self.binary]
+        for l in self.listen:
+            argv += ["--listen", l]
+        argv += ["--ready-fd", str(wfd)] + self.args
+        self.argv = argv
+        self.proc = subprocess.Popen(argv, pass_fds=(wfd,), stdout=self._log, stderr=subprocess.STDOUT,
+                                     env=self.env, cwd=self.cwd, stdin=self.stdin)
+        os.close(wfd)
+        deadline = time.monotonic() + self.ready_timeout
+        buf = b""
+        try:
+            while b"\n" not in buf:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise DaemonError(f"{self.name}: no readiness line within {self.ready_timeout}s\n{self.log()}")
+                r, _, _ = select.select([rfd], [], [], left)
+                if not r:
+                    continue
+                chunk = os.read(rfd, 4096)
+                if not chunk:
+                    self.proc.wait(timeout=10)
+                    raise DaemonError(f"{self.name} exited ({self.proc.returncode}) before ready\n{self.log()}")
+                buf += chunk
+        finally:
+            os.close(rfd)
+        self.ready = buf.split(b"\n", 1)[0].decode()
+        for part in self.ready.split()[2:]:
+            key, _, val = part.partition("=")
+            host, _, port = val.rpartition(":")
+            host = host.strip("[]")
+            if key == "tcp" or key.endswith("-tcp") or key.startswith("tcp"):
+                self.tcp.append((host, int(port)))
+            elif key == "udp" or key.endswith("-udp") or key.startswith("udp"):
+                self.udp.append((host, int(port)))
+        self.endpoints = [p.partition("=") for p in self.ready.split()[2:]]
+        return self
+
+    def endpoint(self, label):
+        """(host, port) of the readiness entry named `label` (e.g. "http", "udp")."""
+        for key, _, val in self.endpoints:
+            if key == label:
+                host, _, port = val.rpartition(":")
+                return host.strip("[]"), int(port)
+        raise KeyError(f"{label} not in {self.ready!r}")
+
+    def tcp_port(self, i=0):
+        return self.tcp[i][1]
+
+    def udp_port(self, i=0):
+        return self.udp[i][1]
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        """Signals the daemon and waits; kills it after `timeout`. Returns the exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise DaemonError(f"{self.name} did not stop within {timeout}s\n{self.log()}")
+        return self.proc.returncode
+
+    def log(self):
+        self._log.flush()
+        with open(self._log.name, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        try:
+            code = self.stop()
+            if exc[0] is None and code not in (0, None):
+                raise DaemonError(f"{self.name} exited with {code}\n{self.log()}")
+        finally:
+            if exc[0] is not None:
+                sys.stderr.write(f"--- {self.name} log ---\n{self.log()}\n")
+            os.unlink(self._log.name)
+        return False
+
+
+def main():
+    """unittest.main with verbose output; use at the bottom of each test script."""
+    unittest.main(verbosity=2)

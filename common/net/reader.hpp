@@ -79,8 +79,15 @@ public:
     /// After `too_long`, the rest of that line is discarded by the following call.
     [[nodiscard]] task<LineStatus> read_line(std::string_view& line);
     /// The underlying byte reader (for bodies that follow a header, e.g. SMTP DATA with
-    /// a different limit, HTTP bodies, FTP).
-    [[nodiscard]] Reader& reader() { return reader_; }
+    /// a different limit, HTTP bodies, FTP). Consumes the last line returned, so that line's
+    /// view is invalid afterwards.
+    [[nodiscard]] Reader& reader() {
+        if (pending_consume_) {
+            reader_.consume(pending_consume_);
+            pending_consume_ = 0;
+        }
+        return reader_;
+    }
     [[nodiscard]] const LineOptions& options() const { return opts_; }
 
 private:

@@ -46,7 +46,8 @@ using DatagramHandler = std::function<std::size_t(std::span<const std::uint8_t> 
 struct UdpServiceConfig {
     std::string name;
     std::vector<HostPort> listen;
-    std::size_t max_datagram = 65535;  ///< receive buffer per datagram
+    std::size_t max_datagram = 4096;  ///< larger datagrams are dropped
+    std::size_t max_reply = 8192;     ///< size of the `reply` span given to the handler
 };
 
 struct RuntimeOptions {

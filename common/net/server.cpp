@@ -1,0 +1,407 @@
+#include "net/server.hpp"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <csignal>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <spdlog/spdlog.h>
+
+#include "net/trace.hpp"
+
+namespace net {
+
+using asio::as_tuple;
+using asio::use_awaitable;
+
+namespace {
+
+struct AddressHash {
+    std::size_t operator()(const asio::ip::address& a) const {
+        if (a.is_v4()) return std::hash<std::uint32_t>()(a.to_v4().to_uint());
+        auto b = a.to_v6().to_bytes();
+        std::size_t h = 1469598103934665603ull;
+        for (auto c : b) h = (h ^ c) * 1099511628211ull;
+        return h;
+    }
+};
+
+// Global and per-address connection counting for one TCP service, shared by all workers.
+class Limiter {
+public:
+    explicit Limiter(ConnectionLimits l) : limits_(l) {}
+
+    bool try_acquire(const asio::ip::address& a) {
+        std::lock_guard lock(mu_);
+        if (limits_.max_connections && total_ >= limits_.max_connections) return false;
+        if (limits_.max_per_address) {
+            auto& n = per_addr_[a];
+            if (n >= limits_.max_per_address) return false;
+            ++n;
+        }
+        ++total_;
+        return true;
+    }
+
+    void release(const asio::ip::address& a) {
+        std::lock_guard lock(mu_);
+        --total_;
+        if (limits_.max_per_address) {
+            auto it = per_addr_.find(a);
+            if (it != per_addr_.end() && --it->second == 0) per_addr_.erase(it);
+        }
+    }
+
+private:
+    ConnectionLimits limits_;
+    std::mutex mu_;
+    std::size_t total_ = 0;
+    std::unordered_map<asio::ip::address, std::size_t, AddressHash> per_addr_;
+};
+
+// Releases a connection slot when the session coroutine ends.
+class Ticket {
+public:
+    Ticket(Limiter* l, asio::ip::address a) : lim_(l), addr_(a) {}
+    Ticket(Ticket&& o) noexcept : lim_(std::exchange(o.lim_, nullptr)), addr_(o.addr_) {}
+    Ticket(const Ticket&) = delete;
+    ~Ticket() {
+        if (lim_) lim_->release(addr_);
+    }
+
+private:
+    Limiter* lim_;
+    asio::ip::address addr_;
+};
+
+void set_reuse_port(int fd) {
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+}
+
+std::system_error bind_error(const error_code& ec, const std::string& what, const std::string& addr) {
+    return std::system_error(ec, what + " " + addr);
+}
+
+void log_exception(std::string_view where, std::exception_ptr e) {
+    if (!e) return;
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        spdlog::error("{}: {}", where, ex.what());
+    } catch (...) {
+        spdlog::error("{}: unknown exception", where);
+    }
+}
+
+}  // namespace
+
+struct TcpService {
+    TcpService(TcpServiceConfig c, SessionHandler h)
+        : cfg(std::move(c)), handler(std::move(h)), limiter(cfg.limits) {}
+    TcpServiceConfig cfg;
+    SessionHandler handler;
+    Limiter limiter;
+};
+
+struct UdpService {
+    UdpServiceConfig cfg;
+    DatagramHandler handler;
+};
+
+struct Worker {
+    asio::io_context ctx{1};
+    std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+    std::vector<std::unique_ptr<udp::socket>> udp_sockets;
+    std::unordered_set<Stream::Impl*> sessions;
+    asio::steady_timer drain_timer{ctx};
+    bool stopping = false;
+    std::thread thread;
+};
+
+struct Runtime::Impl {
+    RuntimeOptions opts;
+    std::vector<std::unique_ptr<Worker>> workers;
+    std::vector<std::unique_ptr<TcpService>> tcp_services;
+    std::vector<std::unique_ptr<UdpService>> udp_services;
+    std::vector<std::function<void()>> reload_fns;
+    std::vector<std::function<void()>> stop_fns;
+    std::atomic<bool> stopping{false};
+    std::atomic<std::size_t> live{0};
+    asio::io_context signal_ctx{1};
+
+    task<void> accept_loop(Worker& w, tcp::acceptor& acc, TcpService& svc);
+    task<void> session(Worker& w, TcpService& svc, tcp::socket sock, Ticket ticket);
+    task<void> udp_loop(Worker& w, udp::socket& sock, UdpService& svc);
+    void begin_stop(Worker& w);
+    void finish_if_drained(Worker& w);
+};
+
+task<void> Runtime::Impl::accept_loop(Worker& w, tcp::acceptor& acc, TcpService& svc) {
+    asio::steady_timer backoff(w.ctx);
+    for (;;) {
+        auto [ec, sock] = co_await acc.async_accept(as_tuple(use_awaitable));
+        if (w.stopping || ec == asio::error::operation_aborted) co_return;
+        if (ec) {
+            // EMFILE/ENFILE/ENOBUFS: back off briefly instead of spinning.
+            spdlog::warn("{}: accept: {}", svc.cfg.name, ec.message());
+            backoff.expires_after(std::chrono::milliseconds(50));
+            co_await backoff.async_wait(as_tuple(use_awaitable));
+            continue;
+        }
+        error_code pec;
+        auto peer = sock.remote_endpoint(pec);
+        if (pec) continue;
+        if (!svc.limiter.try_acquire(peer.address())) {
+            if (!svc.cfg.busy_reply.empty()) {
+                ::send(sock.native_handle(), svc.cfg.busy_reply.data(), svc.cfg.busy_reply.size(),
+                       MSG_NOSIGNAL | MSG_DONTWAIT);
+            }
+            spdlog::debug("{}: refused {} (connection limit)", svc.cfg.name, to_string(peer));
+            continue;  // socket closes here
+        }
+        asio::co_spawn(w.ctx, session(w, svc, std::move(sock), Ticket(&svc.limiter, peer.address())),
+                       [name = svc.cfg.name](std::exception_ptr e) { log_exception(name, e); });
+    }
+}
+
+task<void> Runtime::Impl::session(Worker& w, TcpService& svc, tcp::socket sock, Ticket ticket) {
+    Stream stream(std::move(sock), next_session_id());
+    auto* impl = stream.impl();
+    w.sessions.insert(impl);
+    live.fetch_add(1, std::memory_order_relaxed);
+    if (w.stopping) Stream::begin_drain(impl);
+    try {
+        co_await svc.handler(stream);
+    } catch (const std::exception& e) {
+        spdlog::warn("{}: session #{} {}: {}", svc.cfg.name, stream.id(), to_string(stream.peer()), e.what());
+    }
+    w.sessions.erase(impl);
+    live.fetch_sub(1, std::memory_order_relaxed);
+    (void)ticket;
+    finish_if_drained(w);
+}
+
+task<void> Runtime::Impl::udp_loop(Worker& w, udp::socket& sock, UdpService& svc) {
+    // Batches with recvmmsg/sendmmsg: one wakeup serves up to kBatch datagrams each way.
+    constexpr unsigned kBatch = 32;
+    const std::size_t rx_size = svc.cfg.max_datagram;
+    const std::size_t tx_size = svc.cfg.max_reply;
+    std::vector<std::uint8_t> rx(kBatch * rx_size), tx(kBatch * tx_size);
+    std::vector<mmsghdr> in(kBatch), out(kBatch);
+    std::vector<iovec> in_iov(kBatch), out_iov(kBatch);
+    std::vector<sockaddr_storage> from(kBatch);
+    const int fd = sock.native_handle();
+    for (;;) {
+        auto [ec] = co_await sock.async_wait(udp::socket::wait_read, as_tuple(use_awaitable));
+        if (ec || w.stopping) co_return;
+        for (int round = 0; round < 16; ++round) {
+            for (unsigned i = 0; i < kBatch; ++i) {
+                in_iov[i] = {rx.data() + i * rx_size, rx_size};
+                in[i] = {};
+                in[i].msg_hdr.msg_iov = &in_iov[i];
+                in[i].msg_hdr.msg_iovlen = 1;
+                in[i].msg_hdr.msg_name = &from[i];
+                in[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+            }
+            int n = ::recvmmsg(fd, in.data(), kBatch, MSG_DONTWAIT, nullptr);
+            if (n <= 0) break;
+            unsigned replies = 0;
+            for (int i = 0; i < n; ++i) {
+                if (in[i].msg_hdr.msg_flags & MSG_TRUNC) continue;  // larger than we accept: drop
+                udp::endpoint peer;
+                std::memcpy(peer.data(), &from[i], in[i].msg_hdr.msg_namelen);
+                peer.resize(in[i].msg_hdr.msg_namelen);
+                std::span<const std::uint8_t> query(rx.data() + i * rx_size, in[i].msg_len);
+                std::span<std::uint8_t> reply(tx.data() + replies * tx_size, tx_size);
+                std::size_t len = 0;
+                try {
+                    len = svc.handler(query, peer, reply);
+                } catch (const std::exception& e) {
+                    spdlog::warn("{}: {}: {}", svc.cfg.name, to_string(peer), e.what());
+                }
+                if (len == 0 || len > tx_size) continue;
+                out_iov[replies] = {reply.data(), len};
+                out[replies] = {};
+                out[replies].msg_hdr.msg_iov = &out_iov[replies];
+                out[replies].msg_hdr.msg_iovlen = 1;
+                out[replies].msg_hdr.msg_name = &from[i];
+                out[replies].msg_hdr.msg_namelen = in[i].msg_hdr.msg_namelen;
+                ++replies;
+            }
+            unsigned sent = 0;
+            while (sent < replies) {
+                int m = ::sendmmsg(fd, out.data() + sent, replies - sent, MSG_DONTWAIT);
+                if (m <= 0) {
+                    if (m < 0 && errno == EINTR) continue;
+                    // Full socket buffer or an unreachable peer: UDP may drop; skip one and go on.
+                    ++sent;
+                    continue;
+                }
+                sent += static_cast<unsigned>(m);
+            }
+            if (static_cast<unsigned>(n) < kBatch) break;
+        }
+    }
+}
+
+void Runtime::Impl::begin_stop(Worker& w) {
+    if (w.stopping) {
+        // Second request: no more grace.
+        for (auto* s : w.sessions) Stream::force_close(s);
+        return;
+    }
+    w.stopping = true;
+    error_code ec;
+    for (auto& a : w.acceptors) a->close(ec);
+    for (auto& u : w.udp_sockets) u->close(ec);
+    for (auto* s : w.sessions) Stream::begin_drain(s);
+    if (w.sessions.empty()) return;
+    w.drain_timer.expires_after(opts.drain_timeout);
+    w.drain_timer.async_wait([&w](error_code tec) {
+        if (tec) return;
+        if (!w.sessions.empty()) spdlog::info("drain timeout: closing {} connection(s)", w.sessions.size());
+        for (auto* s : w.sessions) Stream::force_close(s);
+    });
+}
+
+void Runtime::Impl::finish_if_drained(Worker& w) {
+    if (w.stopping && w.sessions.empty()) w.drain_timer.cancel();
+}
+
+Runtime::Runtime(RuntimeOptions opts) : impl_(std::make_unique<Impl>()) {
+    // sendfile(2) and plain writes on a reset socket must not kill the process.
+    std::signal(SIGPIPE, SIG_IGN);
+    if (opts.threads == 0) opts.threads = std::max(1u, std::thread::hardware_concurrency());
+    impl_->opts = opts;
+    for (unsigned i = 0; i < opts.threads; ++i) impl_->workers.push_back(std::make_unique<Worker>());
+}
+
+Runtime::~Runtime() {
+    for (auto& w : impl_->workers)
+        if (w->thread.joinable()) w->thread.join();
+}
+
+std::vector<tcp::endpoint> Runtime::add_tcp(TcpServiceConfig cfg, SessionHandler handler) {
+    auto svc = std::make_unique<TcpService>(std::move(cfg), std::move(handler));
+    std::vector<tcp::endpoint> bound;
+    for (const auto& hp : svc->cfg.listen) {
+        tcp::endpoint ep(hp.address, hp.port);
+        for (auto& w : impl_->workers) {
+            auto acc = std::make_unique<tcp::acceptor>(w->ctx);
+            error_code ec;
+            acc->open(ep.protocol(), ec);
+            if (!ec) {
+                acc->set_option(asio::socket_base::reuse_address(true), ec);
+                if (ep.address().is_v6()) acc->set_option(asio::ip::v6_only(true), ec);
+                set_reuse_port(acc->native_handle());
+                acc->bind(ep, ec);
+            }
+            if (ec) throw bind_error(ec, svc->cfg.name + ": cannot bind", to_string(ep));
+            acc->listen(svc->cfg.backlog, ec);
+            if (ec) throw bind_error(ec, svc->cfg.name + ": cannot listen on", to_string(ep));
+            if (ep.port() == 0) ep = acc->local_endpoint();  // the other workers share the real port
+            w->acceptors.push_back(std::move(acc));
+        }
+        bound.push_back(ep);
+    }
+    for (auto& w : impl_->workers) {
+        std::size_t first = w->acceptors.size() - svc->cfg.listen.size();
+        for (std::size_t i = first; i < w->acceptors.size(); ++i) {
+            asio::co_spawn(w->ctx, impl_->accept_loop(*w, *w->acceptors[i], *svc),
+                           [name = svc->cfg.name](std::exception_ptr e) { log_exception(name, e); });
+        }
+    }
+    impl_->tcp_services.push_back(std::move(svc));
+    return bound;
+}
+
+std::vector<udp::endpoint> Runtime::add_udp(UdpServiceConfig cfg, DatagramHandler handler) {
+    auto svc = std::make_unique<UdpService>(UdpService{std::move(cfg), std::move(handler)});
+    std::vector<udp::endpoint> bound;
+    for (const auto& hp : svc->cfg.listen) {
+        udp::endpoint ep(hp.address, hp.port);
+        for (auto& w : impl_->workers) {
+            auto sock = std::make_unique<udp::socket>(w->ctx);
+            error_code ec;
+            sock->open(ep.protocol(), ec);
+            if (!ec) {
+                sock->set_option(asio::socket_base::reuse_address(true), ec);
+                if (ep.address().is_v6()) sock->set_option(asio::ip::v6_only(true), ec);
+                set_reuse_port(sock->native_handle());
+                sock->bind(ep, ec);
+            }
+            if (ec) throw bind_error(ec, svc->cfg.name + ": cannot bind", to_string(ep));
+            sock->non_blocking(true, ec);
+            if (ep.port() == 0) ep = sock->local_endpoint();
+            w->udp_sockets.push_back(std::move(sock));
+            asio::co_spawn(w->ctx, impl_->udp_loop(*w, *w->udp_sockets.back(), *svc),
+                           [name = svc->cfg.name](std::exception_ptr e) { log_exception(name, e); });
+        }
+        bound.push_back(ep);
+    }
+    impl_->udp_services.push_back(std::move(svc));
+    return bound;
+}
+
+void Runtime::on_reload(std::function<void()> fn) { impl_->reload_fns.push_back(std::move(fn)); }
+void Runtime::on_stop(std::function<void()> fn) { impl_->stop_fns.push_back(std::move(fn)); }
+
+void Runtime::run() {
+    asio::signal_set signals(impl_->signal_ctx, SIGINT, SIGTERM, SIGHUP);
+    std::function<void(error_code, int)> on_signal = [&](error_code ec, int sig) {
+        if (ec) return;
+        if (sig == SIGHUP) {
+            spdlog::info("SIGHUP: reloading");
+            for (auto& fn : impl_->reload_fns) {
+                try {
+                    fn();
+                } catch (const std::exception& e) {
+                    spdlog::error("reload failed: {}", e.what());
+                }
+            }
+        } else {
+            spdlog::info("{}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+            stop();
+        }
+        signals.async_wait(on_signal);
+    };
+    signals.async_wait(on_signal);
+    std::thread signal_thread([this] { impl_->signal_ctx.run(); });
+
+    for (auto& w : impl_->workers) {
+        Worker* wp = w.get();
+        w->thread = std::thread([wp] {
+            try {
+                wp->ctx.run();
+            } catch (const std::exception& e) {
+                spdlog::critical("worker: {}", e.what());
+            }
+        });
+    }
+    for (auto& w : impl_->workers) w->thread.join();
+    impl_->signal_ctx.stop();
+    signal_thread.join();
+}
+
+void Runtime::stop() {
+    if (!impl_->stopping.exchange(true)) {
+        for (auto& fn : impl_->stop_fns) fn();
+    }
+    for (auto& w : impl_->workers) {
+        Worker* wp = w.get();
+        asio::post(w->ctx, [this, wp] { impl_->begin_stop(*wp); });
+    }
+}
+
+unsigned Runtime::threads() const { return static_cast<unsigned>(impl_->workers.size()); }
+std::size_t Runtime::connections() const { return impl_->live.load(std::memory_order_relaxed); }
+asio::io_context& Runtime::context(unsigned i) { return impl_->workers.at(i)->ctx; }
+
+}  // namespace net

@@ -1,0 +1,90 @@
+#include "http/url.hpp"
+
+namespace http {
+namespace {
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+}  // namespace
+
+bool percent_decode(std::string_view in, std::string& out, bool plus_as_space) {
+    out.reserve(out.size() + in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        const char c = in[i];
+        if (c == '%') {
+            if (in.size() - i < 3) return false;
+            const int hi = hex_value(in[i + 1]);
+            const int lo = hex_value(in[i + 2]);
+            if (hi < 0 || lo < 0) return false;
+            out.push_back(static_cast<char>(hi * 16 + lo));
+            i += 2;
+        } else if (c == '+' && plus_as_space) {
+            out.push_back(' ');
+        } else {
+            out.push_back(c);
+        }
+    }
+    return true;
+}
+
+std::optional<std::string> percent_decode(std::string_view in, bool plus_as_space) {
+    std::string out;
+    if (!percent_decode(in, out, plus_as_space)) return std::nullopt;
+    return out;
+}
+
+std::string percent_encode(std::string_view in, bool encode_slash) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(in.size());
+    for (unsigned char c : in) {
+        const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                                c == '-' || c == '.' || c == '_' || c == '~' || (c == '/' && !encode_slash);
+        if (unreserved) {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out.push_back('%');
+            out.push_back(kHex[c >> 4]);
+            out.push_back(kHex[c & 15]);
+        }
+    }
+    return out;
+}
+
+QueryError parse_query(std::string_view query, std::vector<QueryParam>& out, std::size_t max_params) {
+    out.clear();
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view piece = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (piece.empty()) continue;
+        if (out.size() >= max_params) return QueryError::too_many;
+        QueryParam p;
+        const auto eq = piece.find('=');
+        if (!percent_decode(piece.substr(0, eq), p.key, true)) return QueryError::bad_encoding;
+        if (eq != std::string_view::npos) {
+            p.has_value = true;
+            if (!percent_decode(piece.substr(eq + 1), p.value, true)) return QueryError::bad_encoding;
+        }
+        out.push_back(std::move(p));
+    }
+    return QueryError::none;
+}
+
+const std::string* find_param(const std::vector<QueryParam>& params, std::string_view key) {
+    for (const auto& p : params)
+        if (p.key == key) return &p.value;
+    return nullptr;
+}
+
+std::vector<std::string_view> find_all_params(const std::vector<QueryParam>& params, std::string_view key) {
+    std::vector<std::string_view> v;
+    for (const auto& p : params)
+        if (p.key == key) v.emplace_back(p.value);
+    return v;
+}
+
+}  // namespace http

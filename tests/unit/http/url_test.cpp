@@ -1,0 +1,58 @@
+#include "http/url.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace http;
+
+TEST(Url, PercentDecodeIsBinarySafe) {
+    auto v = percent_decode("%12%34%00%ff%FFab%2F");
+    ASSERT_TRUE(v);
+    EXPECT_EQ(*v, std::string("\x12\x34\0\xff\xff" "ab/", 8));
+    EXPECT_EQ(*percent_decode("a+b"), "a+b");
+    EXPECT_EQ(*percent_decode("a+b", true), "a b");
+}
+
+TEST(Url, BadPercentEncoding) {
+    EXPECT_FALSE(percent_decode("%"));
+    EXPECT_FALSE(percent_decode("%1"));
+    EXPECT_FALSE(percent_decode("abc%1"));
+    EXPECT_FALSE(percent_decode("%zz"));
+    EXPECT_FALSE(percent_decode("%g0"));
+    EXPECT_TRUE(percent_decode("%20"));
+}
+
+TEST(Url, PercentEncodeRoundTrip) {
+    const std::string raw("\x00\x01 a/b~\xff", 8);
+    EXPECT_EQ(percent_encode(raw), "%00%01%20a/b~%FF");
+    EXPECT_EQ(percent_encode("a/b", true), "a%2Fb");
+    EXPECT_EQ(*percent_decode(percent_encode(raw)), raw);
+}
+
+TEST(Url, QueryKeepsDuplicatesAndOrder) {
+    std::vector<QueryParam> q;
+    ASSERT_EQ(parse_query("info_hash=%12%34&a=1&&monkeys&info_hash=%00x&b=a+b%26c&=v", q), QueryError::none);
+    ASSERT_EQ(q.size(), 6u);
+    EXPECT_EQ(q[0].key, "info_hash");
+    EXPECT_EQ(q[0].value, "\x12\x34");
+    EXPECT_EQ(q[2].key, "monkeys");
+    EXPECT_FALSE(q[2].has_value);
+    EXPECT_TRUE(q[1].has_value);
+    EXPECT_EQ(q[3].value, std::string("\0x", 2));
+    EXPECT_EQ(q[4].value, "a b&c");
+    EXPECT_EQ(q[5].key, "");
+    EXPECT_EQ(*find_param(q, "a"), "1");
+    EXPECT_EQ(find_param(q, "zzz"), nullptr);
+    auto all = find_all_params(q, "info_hash");
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[1], std::string_view("\0x", 2));
+}
+
+TEST(Url, QueryErrorsAndLimitBothSides) {
+    std::vector<QueryParam> q;
+    EXPECT_EQ(parse_query("a=%zz", q), QueryError::bad_encoding);
+    EXPECT_EQ(parse_query("a%=1", q), QueryError::bad_encoding);
+    EXPECT_EQ(parse_query("a&b&c", q, 3), QueryError::none);
+    EXPECT_EQ(parse_query("a&b&c&d", q, 3), QueryError::too_many);
+    EXPECT_EQ(parse_query("", q), QueryError::none);
+    EXPECT_TRUE(q.empty());
+}

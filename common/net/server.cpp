@@ -121,6 +121,7 @@ struct Worker {
     std::vector<std::unique_ptr<udp::socket>> udp_sockets;
     std::unordered_set<Stream::Impl*> sessions;
     asio::steady_timer drain_timer{ctx};
+    asio::steady_timer hard_stop_timer{ctx};
     bool stopping = false;
     std::thread thread;
 };
@@ -268,11 +269,22 @@ void Runtime::Impl::begin_stop(Worker& w) {
         if (tec) return;
         if (!w.sessions.empty()) spdlog::info("drain timeout: closing {} connection(s)", w.sessions.size());
         for (auto* s : w.sessions) Stream::force_close(s);
+        // A session blocked on something other than its socket (a timer, a file) does not see
+        // the close; abandon it. Its frame is destroyed with the io_context.
+        w.hard_stop_timer.expires_after(std::chrono::milliseconds(500));
+        w.hard_stop_timer.async_wait([&w](error_code hec) {
+            if (hec || w.sessions.empty()) return;
+            spdlog::warn("abandoning {} session(s) that ignored the close", w.sessions.size());
+            w.ctx.stop();
+        });
     });
 }
 
 void Runtime::Impl::finish_if_drained(Worker& w) {
-    if (w.stopping && w.sessions.empty()) w.drain_timer.cancel();
+    if (w.stopping && w.sessions.empty()) {
+        w.drain_timer.cancel();
+        w.hard_stop_timer.cancel();
+    }
 }
 
 Runtime::Runtime(RuntimeOptions opts) : impl_(std::make_unique<Impl>()) {
@@ -286,6 +298,9 @@ Runtime::Runtime(RuntimeOptions opts) : impl_(std::make_unique<Impl>()) {
 Runtime::~Runtime() {
     for (auto& w : impl_->workers)
         if (w->thread.joinable()) w->thread.join();
+    // Abandoned session frames die with their io_context and still reference the services:
+    // destroy the workers first.
+    impl_->workers.clear();
 }
 
 std::vector<tcp::endpoint> Runtime::add_tcp(TcpServiceConfig cfg, SessionHandler handler) {

@@ -27,12 +27,12 @@ struct ConnectionLimits {
 using SessionHandler = std::function<task<void>(Stream&)>;
 
 struct TcpServiceConfig {
-    std::string name;                      ///< for logs ("http", "dns-tcp")
-    std::vector<HostPort> listen;          ///< port 0 = ephemeral
-    ConnectionLimits limits;
+    std::string name{};                    ///< for logs ("http", "dns-tcp")
+    std::vector<HostPort> listen{};        ///< port 0 = ephemeral
+    ConnectionLimits limits{};
     /// Written (best effort) to a connection refused by a limit before closing,
     /// e.g. "421 Too many connections\r\n". Empty: just close.
-    std::string busy_reply;
+    std::string busy_reply{};
     int backlog = 4096;
 };
 
@@ -44,8 +44,8 @@ using DatagramHandler = std::function<std::size_t(std::span<const std::uint8_t> 
                                                   std::span<std::uint8_t> reply)>;
 
 struct UdpServiceConfig {
-    std::string name;
-    std::vector<HostPort> listen;
+    std::string name{};
+    std::vector<HostPort> listen{};
     std::size_t max_datagram = 4096;  ///< larger datagrams are dropped
     std::size_t max_reply = 8192;     ///< size of the `reply` span given to the handler
 };

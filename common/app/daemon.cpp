@@ -1,6 +1,7 @@
 #include "app/daemon.hpp"
 
 #include <grp.h>
+#include <sys/resource.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -65,6 +66,18 @@ void setup_logging(const std::string& name) {
 }
 }  // namespace
 
+namespace {
+// Every connection is a descriptor: lift the soft limit to the hard one (as nginx's
+// worker_rlimit_nofile does), so the connection limits, not EMFILE, bound a daemon.
+void raise_fd_limit() {
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) spdlog::warn("cannot raise RLIMIT_NOFILE: {}", std::strerror(errno));
+    }
+}
+}  // namespace
+
 int Daemon::main(int argc, char** argv, const Setup& setup) {
     try {
         cli_.parse(argc, argv);
@@ -84,6 +97,7 @@ int Daemon::main(int argc, char** argv, const Setup& setup) {
             throw ConfigError("log level `" + common_.log_level + "`: expected trace, debug, info, warn, error");
         spdlog::set_level(level);
         net::Trace::enable(common_.trace);
+        raise_fd_limit();
 
         net::Runtime rt({.threads = common_.threads, .drain_timeout = std::chrono::milliseconds(common_.drain_ms)});
         setup(*this, rt);

@@ -60,6 +60,7 @@ class Daemon:
         self.ready = None
         self.tcp = []
         self.udp = []
+        self._final_log = None
         self._log = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)
 
     # -- lifecycle ---------------------------------------------------------------
@@ -95,10 +96,11 @@ class Daemon:
             key, _, val = part.partition("=")
             host, _, port = val.rpartition(":")
             host = host.strip("[]")
-            if key == "tcp" or key.endswith("-tcp") or key.startswith("tcp"):
-                self.tcp.append((host, int(port)))
-            elif key == "udp" or key.endswith("-udp") or key.startswith("udp"):
+            # Labels name the service ("http", "dns-tcp", "udp", "tracker-udp"): UDP ones say so.
+            if "udp" in key:
                 self.udp.append((host, int(port)))
+            else:
+                self.tcp.append((host, int(port)))
         self.endpoints = [p.partition("=") for p in self.ready.split()[2:]]
         return self
 
@@ -122,12 +124,12 @@ class Daemon:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def stop(self, sig=signal.SIGTERM, timeout=20):
+    def stop(self, sig=None, timeout=20):
         """Signals the daemon and waits; kills it after `timeout`. Returns the exit code."""
         if self.proc is None:
             return None
         if self.proc.poll() is None:
-            self.proc.send_signal(sig)
+            self.proc.send_signal(sig or signal.SIGTERM)
             try:
                 self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -136,7 +138,23 @@ class Daemon:
                 raise DaemonError(f"{self.name} did not stop within {timeout}s\n{self.log()}")
         return self.proc.returncode
 
+    def wait_for_log(self, text, timeout=10):
+        """Waits (bounded) until the daemon's output contains `text`, e.g. a --trace line
+        proving a request was read. Returns the output."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            out = self.log()
+            if text in out:
+                return out
+            if not self.alive():
+                break
+            time.sleep(0.02)
+        raise DaemonError(f"{self.name}: {text!r} not logged within {timeout}s\n{self.log()}")
+
     def log(self):
+        """Everything the daemon wrote to stdout and stderr (also after it stopped)."""
+        if self._final_log is not None:
+            return self._final_log
         self._log.flush()
         with open(self._log.name, "rb") as f:
             return f.read().decode(errors="replace")
@@ -150,8 +168,11 @@ class Daemon:
             if exc[0] is None and code not in (0, None):
                 raise DaemonError(f"{self.name} exited with {code}\n{self.log()}")
         finally:
+            text = self.log()
             if exc[0] is not None:
-                sys.stderr.write(f"--- {self.name} log ---\n{self.log()}\n")
+                sys.stderr.write(f"--- {self.name} log ---\n{text}\n")
+            self._final_log = text
+            self._log.close()
             os.unlink(self._log.name)
         return False
 

@@ -165,6 +165,12 @@ void MessageWriter::reserve(std::size_t n) {
     w_.set_limit(limit_ > n ? limit_ - n : 0);
 }
 
+void MessageWriter::rollback(const Mark& m) {
+    w_.truncate(m.position);
+    table_size_ = m.table_size;
+    counts_ = m.counts;
+}
+
 void MessageWriter::set_tc() {
     if (w_.position() >= 4) w_.data()[2] |= 0x02;
 }

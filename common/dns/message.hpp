@@ -107,6 +107,15 @@ public:
     [[nodiscard]] bool opt(const Edns& e);
     /// Sets the TC bit in the written header.
     void set_tc();
+    /// A point to roll back to (position, counts, compression table).
+    struct Mark {
+        std::size_t position = 0;
+        std::size_t table_size = 0;
+        std::array<std::uint16_t, 4> counts{};
+    };
+    [[nodiscard]] Mark mark() const { return {w_.position(), table_size_, counts_}; }
+    /// Forgets everything written after `m` (e.g. a partly written RRset).
+    void rollback(const Mark& m);
     /// Patches the counts; returns the message size.
     std::size_t finish();
     [[nodiscard]] std::size_t size() const { return w_.position(); }

@@ -312,7 +312,8 @@ void parse_text(Context& ctx, std::string_view text, const std::string& file, st
                 std::size_t depth);
 
 void parse_entry(Context& ctx, const std::vector<std::string>& t, const std::vector<bool>& q, bool blank_owner,
-                 const std::string& file, std::optional<Name>& origin, std::size_t depth) {
+                 const std::string& file, std::uint32_t file_index, std::size_t line, std::optional<Name>& origin,
+                 std::size_t depth) {
     const Name* org = origin ? &*origin : nullptr;
     if (!blank_owner && !q[0] && t[0][0] == '$') {
         if (t[0] == "$ORIGIN") {
@@ -403,6 +404,7 @@ void parse_entry(Context& ctx, const std::vector<std::string>& t, const std::vec
     if (ctx.result.records.size() >= ctx.opts.max_records)
         fail("more than " + std::to_string(ctx.opts.max_records) + " records");
     ctx.result.records.push_back(std::move(rr));
+    ctx.result.sources.push_back({file_index, static_cast<std::uint32_t>(line)});
 }
 
 struct LocatedFailure {
@@ -417,10 +419,12 @@ void parse_text(Context& ctx, std::string_view text, const std::string& file, st
     bool blank_owner = false;
     std::size_t line = 1;
     bool in_entry = false;
+    auto file_index = static_cast<std::uint32_t>(ctx.result.files.size());
+    ctx.result.files.push_back(file);
     try {
         while (tz.next(tokens, quoted, blank_owner, line)) {
             in_entry = true;
-            parse_entry(ctx, tokens, quoted, blank_owner, file, origin, depth);
+            parse_entry(ctx, tokens, quoted, blank_owner, file, file_index, line, origin, depth);
             in_entry = false;
         }
     } catch (const ParseFailure& f) {
@@ -483,6 +487,7 @@ ZoneParseResult parse_zone_text(std::string_view text, const std::string& file_n
         parse_text(ctx, text, file_name, opts.origin, 0);
     } catch (const LocatedFailure& f) {
         result.records.clear();
+        result.sources.clear();
         result.error = f.where;
     }
     return result;

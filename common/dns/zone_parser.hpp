@@ -25,10 +25,22 @@ struct ZoneParseOptions {
 /// Result of parsing: the records in file order, or the first error as
 /// "file:line: message" (`error` non-empty).
 struct ZoneParseResult {
+    /// Where a record came from: an index into `files` and a 1-based line.
+    struct Source {
+        std::uint32_t file = 0;
+        std::uint32_t line = 0;
+    };
     std::vector<Rr> records;
-    std::optional<Name> origin;  ///< the first $ORIGIN or the initial one
+    std::vector<Source> sources;     ///< parallel to `records`
+    std::vector<std::string> files;  ///< the file and its $INCLUDEs, in order of first use
+    std::optional<Name> origin;      ///< the first $ORIGIN or the initial one
     std::string error;
     [[nodiscard]] bool ok() const { return error.empty(); }
+    /// "file:line" of record `i` (for semantic errors found after parsing).
+    [[nodiscard]] std::string where(std::size_t i) const {
+        if (i >= sources.size() || sources[i].file >= files.size()) return "?";
+        return files[sources[i].file] + ":" + std::to_string(sources[i].line);
+    }
 };
 
 /// Parses a master file. `$INCLUDE` paths are relative to the including file's directory.

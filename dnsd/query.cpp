@@ -1,0 +1,404 @@
+#include "dnsd/query.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace dnsd {
+
+using dns::Name;
+using dns::Section;
+namespace type = dns::type;
+namespace rcode = dns::rcode;
+
+std::string rcode_name(std::uint16_t r) { return dns::rcode_to_string(r); }
+
+namespace {
+
+constexpr std::size_t opt_size = 11;  // root owner, type, class, ttl, rdlength: an OPT without options
+constexpr int max_chain = 8;          // CNAME hops followed inside our zones
+
+/// The parts of a query the responder needs.
+struct ParsedQuery {
+    dns::Header h;
+    Name qname;
+    std::string lower;  // lower-cased wire qname
+    std::uint16_t qtype = 0;
+    std::uint16_t qclass = 0;
+    bool has_question = false;
+    bool has_edns = false;
+    dns::Edns edns;
+};
+
+enum class Parse { ok, drop, formerr, notimp };
+
+Parse parse_query(std::span<const std::uint8_t> data, ParsedQuery& q) {
+    dns::ByteReader r(data);
+    if (!q.h.read(r)) return Parse::drop;  // nothing to answer to without an id
+    if (q.h.qr) return Parse::drop;        // a response sent to us: never answer (reflection loops)
+    // RFC 1035 4.1.2: a query carries exactly one question in practice (RFC 9619).
+    if (q.h.qdcount == 1) {
+        if (Name::read(r, q.qname) != dns::NameError::ok || !r.u16(q.qtype) || !r.u16(q.qclass)) return Parse::formerr;
+        q.has_question = true;
+        q.lower = std::string(q.qname.wire());
+        dns::wire_lower(q.lower);
+    }
+    if (q.h.opcode != dns::opcode::QUERY) return Parse::notimp;
+    if (q.h.qdcount != 1) return Parse::formerr;
+    // Skip answer and authority records; look for one OPT in the additional section.
+    unsigned total = unsigned{q.h.ancount} + q.h.nscount + q.h.arcount;
+    for (unsigned i = 0; i < total; ++i) {
+        Name owner;
+        std::uint16_t t = 0, cls = 0, rdlen = 0;
+        std::uint32_t ttl = 0;
+        if (Name::read(r, owner) != dns::NameError::ok || !r.u16(t) || !r.u16(cls) || !r.u32(ttl) || !r.u16(rdlen))
+            return Parse::formerr;
+        std::span<const std::uint8_t> rd;
+        if (!r.bytes(rdlen, rd)) return Parse::formerr;
+        if (t != type::OPT) continue;
+        // RFC 6891 6.1.1: one OPT, owner root, in the additional section.
+        if (i < unsigned{q.h.ancount} + q.h.nscount || !owner.is_root() || q.has_edns) return Parse::formerr;
+        q.has_edns = true;
+        q.edns.udp_size = cls;
+        q.edns.ext_rcode = static_cast<std::uint8_t>(ttl >> 24);
+        q.edns.version = static_cast<std::uint8_t>(ttl >> 16);
+        q.edns.do_bit = (ttl & 0x8000) != 0;
+    }
+    return Parse::ok;
+}
+
+std::string_view rd_view(const std::string& s) { return s; }
+
+/// Builds one reply. Keeps the writer, the header and the names for additional processing.
+class Reply {
+public:
+    Reply(std::span<std::uint8_t> out, std::size_t limit, const ParsedQuery& q, const ResponderOptions& opts)
+        : out_(out), w_(out, limit), q_(q), opts_(opts) {
+        h_.id = q.h.id;
+        h_.qr = true;
+        h_.opcode = q.h.opcode;
+        h_.rd = q.h.rd;  // RFC 1035 4.1.1: copied
+        h_.cd = q.h.cd;
+        if (q.has_edns) w_.reserve(opt_size);
+    }
+
+    bool start(bool with_question) {
+        if (!w_.header(h_)) return false;
+        if (with_question && q_.has_question && !w_.question(q_.qname, q_.qtype, q_.qclass)) return false;
+        after_question_ = w_.mark();
+        return true;
+    }
+
+    /// Writes an RRset whole or not at all (RFC 2181 9). Remembers NS/MX/SRV targets.
+    bool rrset(Section s, std::string_view owner, const RRset& set, bool rotate) {
+        auto m = w_.mark();
+        std::size_t n = set.rdatas.size();
+        std::size_t first = rotate && n > 1 ? rotation_ % n : 0;
+        for (std::size_t k = 0; k < n; ++k) {
+            const auto& rd = set.rdatas[(first + k) % n];
+            if (!w_.rr(s, owner, set.type, dns::klass::IN, set.ttl, rd)) {
+                w_.rollback(m);
+                return false;
+            }
+        }
+        if (s != Section::additional) note_targets(set);
+        return true;
+    }
+
+    bool record(Section s, std::string_view owner, std::uint16_t t, std::uint32_t ttl, std::string_view rd) {
+        return w_.rr(s, owner, t, dns::klass::IN, ttl, rd);
+    }
+
+    /// Required data did not fit: keep header and question only, with TC (RFC 2181 9).
+    void truncate() {
+        w_.rollback(after_question_);
+        h_.tc = true;
+        truncated_ = true;
+    }
+
+    /// A and AAAA for the targets noted so far, from any zone we serve (glue included);
+    /// stops quietly at the first that does not fit (RFC 2181 9: additional data is optional).
+    void additional(const ZoneSet& zones) {
+        std::array<std::string_view, 16> seen{};
+        std::size_t nseen = 0;
+        for (std::size_t i = 0; i < ntargets_; ++i) {
+            std::string key(targets_[i]);
+            dns::wire_lower(key);
+            bool dup = false;
+            for (std::size_t k = 0; k < nseen; ++k) dup = dup || dns::wire_equal(seen[k], key);
+            if (dup) continue;
+            if (nseen < seen.size()) seen[nseen++] = targets_[i];
+            const Zone* z = zones.find_zone(key);
+            const Node* n = z ? z->find(key) : nullptr;
+            if (n == nullptr) continue;
+            for (auto t : {type::A, type::AAAA}) {
+                if (const RRset* s = n->find(t); s && !rrset(Section::additional, n->name.wire(), *s, false)) return;
+            }
+        }
+    }
+
+    std::size_t finish(std::uint16_t rc) {
+        h_.rcode = static_cast<std::uint8_t>(rc & 0xF);
+        if (q_.has_edns) {
+            dns::Edns e;
+            e.udp_size = opts_.edns_size;
+            e.ext_rcode = static_cast<std::uint8_t>(rc >> 4);
+            e.do_bit = q_.edns.do_bit;  // RFC 3225 3: DO is copied into the response
+            (void)w_.opt(e);
+        }
+        std::size_t n = w_.finish();
+        if (n >= dns::header_size) dns::store_u16(out_.data() + 2, h_.flags());
+        return n;
+    }
+
+    dns::Header& header() { return h_; }
+    [[nodiscard]] bool truncated() const { return truncated_; }
+    [[nodiscard]] std::uint16_t answers() const { return w_.count(Section::answer); }
+    void set_rotation(std::uint32_t r) { rotation_ = r; }
+
+private:
+    void note_targets(const RRset& set) {
+        if (set.type != type::NS && set.type != type::MX && set.type != type::SRV) return;
+        std::size_t off = set.type == type::NS ? 0 : set.type == type::MX ? 2 : 6;
+        for (const auto& rd : set.rdatas) {
+            if (ntargets_ < targets_.size() && rd.size() > off) targets_[ntargets_++] = rd_view(rd).substr(off);
+        }
+    }
+
+    std::span<std::uint8_t> out_;
+    dns::MessageWriter w_;
+    const ParsedQuery& q_;
+    const ResponderOptions& opts_;
+    dns::Header h_;
+    dns::MessageWriter::Mark after_question_;
+    bool truncated_ = false;
+    std::uint32_t rotation_ = 0;
+    std::array<std::string_view, 32> targets_{};
+    std::size_t ntargets_ = 0;
+};
+
+enum class Found { exact, wildcard, delegation, nxdomain };
+
+struct Lookup {
+    Found kind = Found::nxdomain;
+    const Node* node = nullptr;
+};
+
+/// RFC 1034 4.3.2 step 3 inside one zone: walk from the apex towards `lower`, stopping at a
+/// zone cut (referral), the name itself, or the closest encloser (then RFC 4592 wildcards).
+Lookup lookup(const Zone& z, std::string_view lower, std::uint16_t qtype) {
+    if (!z.has_delegations()) {
+        if (const Node* n = z.find(lower)) return {Found::exact, n};
+    }
+    std::array<std::size_t, 128> offs{};
+    std::size_t k = 0;
+    std::size_t origin_off = lower.size() - z.origin_key().size();
+    for (std::size_t p = 0; p < origin_off && k < offs.size(); p += 1 + static_cast<std::uint8_t>(lower[p]))
+        offs[k++] = p;
+    const Node* encloser = &z.apex();
+    std::size_t encloser_off = origin_off;
+    for (std::size_t j = k; j-- > 0;) {
+        const Node* n = z.find(lower.substr(offs[j]));
+        if (n == nullptr) break;
+        // The parent side of a cut is authoritative for DS only (RFC 4035 3.1.4.1).
+        if (n->delegation && !(j == 0 && qtype == type::DS)) return {Found::delegation, n};
+        encloser = n;
+        encloser_off = offs[j];
+        if (j == 0) return {Found::exact, n};
+    }
+    if (k == 0) return {Found::exact, encloser};
+    if (z.has_wildcards()) {
+        std::string wc("\1*", 2);
+        wc.append(lower.substr(encloser_off));
+        if (wc.size() <= dns::max_name_length) {
+            if (const Node* n = z.find(wc)) return {Found::wildcard, n};
+        }
+    }
+    return {Found::nxdomain, nullptr};
+}
+
+}  // namespace
+
+Outcome Responder::respond(const ZoneSet& zones, std::span<const std::uint8_t> query, const QueryContext& ctx,
+                           std::span<std::uint8_t> out, bool want_text) {
+    Outcome oc;
+    ParsedQuery q;
+    Parse p = parse_query(query, q);
+    if (p == Parse::drop || out.size() < dns::header_size) return oc;
+    oc.qtype = q.qtype;
+    if (want_text && q.has_question) oc.qname = q.qname.to_text();
+
+    // RFC 6891 6.2.5: payload sizes below 512 are treated as 512.
+    std::size_t limit = out.size();
+    if (!ctx.tcp) {
+        limit = dns::max_udp_plain;
+        if (q.has_edns) limit = std::clamp<std::size_t>(q.edns.udp_size, dns::max_udp_plain, opts_.edns_size);
+    }
+    limit = std::min({limit, out.size(), dns::max_message});
+
+    auto simple = [&](std::uint16_t rc, bool with_question) {
+        Reply r(out, limit, q, opts_);
+        if (p == Parse::formerr) q.has_edns = false;  // the OPT itself may be what was malformed
+        if (!r.start(with_question)) return oc;
+        oc.action = Action::reply;
+        oc.rcode = rc;
+        oc.size = r.finish(rc);
+        return oc;
+    };
+    if (p == Parse::formerr) return simple(rcode::FORMERR, false);
+    if (p == Parse::notimp) return simple(rcode::NOTIMP, true);
+    if (q.has_edns && q.edns.version != 0) return simple(rcode::BADVERS, false);  // RFC 6891 6.1.3
+    if (q.qclass != dns::klass::IN && q.qclass != dns::klass::ANY) return simple(rcode::REFUSED, true);
+    if (q.qtype == type::OPT || (q.qtype >= 128 && q.qtype <= 250) || q.qtype == type::MAILA || q.qtype == type::MAILB)
+        return simple(rcode::NOTIMP, true);
+
+    const Zone* zone = zones.find_zone(q.lower);
+    if (zone == nullptr) return simple(rcode::REFUSED, true);  // not authoritative: no recursion here
+
+    if (q.qtype == type::AXFR || q.qtype == type::IXFR) {
+        const Zone* apex = zones.zone_by_origin(q.lower);
+        if (apex == nullptr) return simple(rcode::NOTAUTH, true);
+        if (q.qtype == type::AXFR || ctx.tcp) {
+            // RFC 5936 4.2: AXFR needs TCP; IXFR over TCP falls back to a full transfer (RFC 1995 4).
+            if (!ctx.tcp) return simple(rcode::REFUSED, true);
+            bool allowed = std::find(apex->axfr_allow.begin(), apex->axfr_allow.end(), ctx.peer_ip) !=
+                               apex->axfr_allow.end() ||
+                           std::find(apex->axfr_allow.begin(), apex->axfr_allow.end(), "any") != apex->axfr_allow.end();
+            if (!allowed) return simple(rcode::REFUSED, true);
+            oc.action = Action::axfr;
+            oc.zone = apex;
+            return oc;
+        }
+        // RFC 1995 2: IXFR over UDP that cannot be answered incrementally gets the SOA alone.
+        Reply r(out, limit, q, opts_);
+        r.header().aa = true;
+        if (!r.start(true)) return oc;
+        if (!r.rrset(Section::answer, q.qname.wire(), apex->soa(), false)) r.truncate();
+        oc.action = Action::reply;
+        oc.answers = r.answers();
+        oc.size = r.finish(rcode::NOERROR);
+        return oc;
+    }
+
+    Reply r(out, limit, q, opts_);
+    r.set_rotation(opts_.round_robin ? rotation_++ : 0);
+    r.header().aa = true;
+    if (!r.start(true)) return oc;
+    std::uint16_t rc = rcode::NOERROR;
+
+    std::string cur_lower = q.lower;
+    std::string_view cur_owner = q.qname.wire();
+    std::string cur_target;  // keeps the CNAME target's text alive while it is the owner
+    const Zone* cur_zone = zone;
+    bool positive = false;
+    const Node* answered = nullptr;
+    for (int hop = 0;; ++hop) {
+        Lookup lk = lookup(*cur_zone, cur_lower, q.qtype);
+        if (lk.kind == Found::delegation) {
+            // RFC 1034 4.3.2 3b: a referral; AA only if an earlier CNAME was ours.
+            if (hop == 0) r.header().aa = false;
+            const RRset* ns = lk.node->find(type::NS);
+            if (!r.rrset(Section::authority, lk.node->name.wire(), *ns, false)) r.truncate();
+            break;
+        }
+        if (lk.kind == Found::nxdomain) {
+            // RFC 6604 3: the rcode describes the last name of a CNAME chain.
+            rc = rcode::NXDOMAIN;
+            if (!r.record(Section::authority, cur_zone->apex().name.wire(), type::SOA, cur_zone->negative_ttl(),
+                          cur_zone->soa().rdatas.front()))
+                r.truncate();
+            break;
+        }
+        const Node* node = lk.node;
+        // A wildcard's answer takes the query name as owner (RFC 4592 2.1.1).
+        if (q.qtype == type::ANY) {
+            bool fit = true;
+            for (const auto& s : node->rrsets) fit = fit && r.rrset(Section::answer, cur_owner, s, true);
+            if (!fit) r.truncate();
+            break;  // no authority for ANY, as NSD
+        }
+        const RRset* cname = node->find(type::CNAME);
+        if (cname != nullptr && q.qtype != type::CNAME) {
+            if (!r.rrset(Section::answer, cur_owner, *cname, false)) {
+                r.truncate();
+                break;
+            }
+            cur_target = cname->rdatas.front();
+            std::string next = cur_target;
+            dns::wire_lower(next);
+            const Zone* nz = zones.find_zone(next);
+            if (nz == nullptr || hop + 1 >= max_chain || next == cur_lower || next == q.lower) {
+                positive = true;  // the chain leaves our zones (or loops): the resolver goes on
+                answered = nullptr;
+                break;
+            }
+            cur_lower = std::move(next);
+            cur_owner = cur_target;
+            cur_zone = nz;
+            continue;
+        }
+        if (const RRset* set = node->find(q.qtype)) {
+            if (!r.rrset(Section::answer, cur_owner, *set, true)) {
+                r.truncate();
+                break;
+            }
+            positive = true;
+            answered = node;
+            break;
+        }
+        // NODATA (RFC 2308 2.2): NOERROR with the SOA.
+        if (!r.record(Section::authority, cur_zone->apex().name.wire(), type::SOA, cur_zone->negative_ttl(),
+                      cur_zone->soa().rdatas.front()))
+            r.truncate();
+        break;
+    }
+    if (!r.truncated()) {
+        // NSD adds the zone's NS to positive answers (unless the answer is that NS RRset).
+        if (positive && !opts_.minimal_responses && !(answered == &cur_zone->apex() && q.qtype == type::NS))
+            (void)r.rrset(Section::authority, cur_zone->apex().name.wire(), *cur_zone->apex().find(type::NS), false);
+        r.additional(zones);
+    }
+    oc.action = Action::reply;
+    oc.rcode = rc;
+    oc.truncated = r.truncated();
+    oc.answers = r.answers();
+    oc.size = r.finish(rc);
+    return oc;
+}
+
+AxfrWriter::AxfrWriter(const Zone& zone, std::uint16_t id, const dns::Name& qname)
+    : zone_(zone), id_(id), qname_(qname) {}
+
+std::size_t AxfrWriter::next(std::span<std::uint8_t> out) {
+    std::size_t total = zone_.records().size() + 2;
+    if (index_ >= total) return 0;
+    dns::MessageWriter w(out, std::min(out.size(), dns::max_message));
+    dns::Header h;
+    h.id = id_;
+    h.qr = true;
+    h.aa = true;
+    if (!w.header(h)) return 0;
+    // RFC 5936 2.2.1: the question is in the first message only.
+    if (first_ && !w.question(qname_, type::AXFR, dns::klass::IN)) return 0;
+    first_ = false;
+    std::size_t written = 0;
+    while (index_ < total) {
+        bool ok = false;
+        if (index_ == 0 || index_ + 1 == total) {
+            const RRset& soa = zone_.soa();
+            ok = w.rr(Section::answer, zone_.apex().name.wire(), type::SOA, dns::klass::IN, soa.ttl, soa.rdatas.front());
+        } else {
+            ok = w.rr(Section::answer, zone_.records()[index_ - 1]);
+        }
+        if (!ok) break;
+        ++index_;
+        ++written;
+    }
+    if (written == 0) {
+        index_ = total;  // a record larger than a message: give up rather than loop
+        return 0;
+    }
+    sent_ += written;
+    return w.finish();
+}
+
+}  // namespace dnsd

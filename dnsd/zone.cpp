@@ -1,0 +1,169 @@
+#include "dnsd/zone.hpp"
+
+#include <algorithm>
+
+namespace dnsd {
+
+const RRset* Node::find(std::uint16_t type) const {
+    for (const auto& s : rrsets)
+        if (s.type == type) return &s;
+    return nullptr;
+}
+
+namespace {
+
+std::string lower_key(const dns::Name& n) {
+    std::string k(n.wire());
+    dns::wire_lower(k);
+    return k;
+}
+
+std::uint32_t read_u32(std::string_view s, std::size_t at) {
+    return (std::uint32_t{static_cast<std::uint8_t>(s[at])} << 24) |
+           (std::uint32_t{static_cast<std::uint8_t>(s[at + 1])} << 16) |
+           (std::uint32_t{static_cast<std::uint8_t>(s[at + 2])} << 8) | std::uint32_t{static_cast<std::uint8_t>(s[at + 3])};
+}
+
+}  // namespace
+
+std::shared_ptr<Zone> Zone::build(const dns::Name& origin, const dns::ZoneParseResult& parsed, std::string& error) {
+    auto z = std::make_shared<Zone>();
+    z->origin_ = origin;
+    z->origin_key_ = lower_key(origin);
+    auto fail = [&](std::size_t i, const std::string& msg) {
+        error = parsed.where(i) + ": " + msg;
+        return nullptr;
+    };
+    for (std::size_t i = 0; i < parsed.records.size(); ++i) {
+        const auto& rr = parsed.records[i];
+        if (!rr.owner.is_subdomain_of(origin))
+            return fail(i, rr.owner.to_text() + " is outside the zone " + origin.to_text());
+        auto key = lower_key(rr.owner);
+        auto [it, fresh] = z->nodes_.try_emplace(key);
+        Node& node = it->second;
+        if (fresh) node.name = rr.owner;
+        // RFC 2181 10.1: a CNAME cannot coexist with other data (DNSSEC types aside).
+        bool has_cname = node.find(dns::type::CNAME) != nullptr;
+        if (rr.type == dns::type::CNAME && !node.rrsets.empty() && !has_cname)
+            return fail(i, "CNAME at " + rr.owner.to_text() + " beside other data");
+        if (rr.type != dns::type::CNAME && has_cname)
+            return fail(i, rr.owner.to_text() + " has a CNAME and other data");
+        auto* set = const_cast<RRset*>(node.find(rr.type));
+        if (set == nullptr) {
+            node.rrsets.push_back(RRset{rr.type, rr.ttl, {}});
+            set = &node.rrsets.back();
+        }
+        if (std::find(set->rdatas.begin(), set->rdatas.end(), rr.rdata) != set->rdatas.end()) continue;  // duplicate
+        if (rr.type == dns::type::CNAME && !set->rdatas.empty())
+            return fail(i, "two CNAME records at " + rr.owner.to_text());
+        if (rr.type == dns::type::SOA) {
+            if (!(rr.owner == origin)) return fail(i, "SOA at " + rr.owner.to_text() + ", not at the zone apex");
+            if (!set->rdatas.empty()) return fail(i, "more than one SOA record");
+        }
+        // RFC 2181 5.2: one TTL per RRset; keep the first, as BIND does.
+        set->rdatas.push_back(rr.rdata);
+        if (rr.type != dns::type::SOA) z->records_.push_back(rr);
+        if (rr.owner.is_wildcard()) z->has_wildcards_ = true;
+    }
+    auto apex = z->nodes_.find(z->origin_key_);
+    std::string file = parsed.files.empty() ? std::string("?") : parsed.files[0];
+    if (apex == z->nodes_.end() || apex->second.find(dns::type::SOA) == nullptr) {
+        error = file + ":0: zone " + origin.to_text() + " has no SOA record at its apex";
+        return nullptr;
+    }
+    if (apex->second.find(dns::type::NS) == nullptr) {
+        error = file + ":0: zone " + origin.to_text() + " has no NS records at its apex";
+        return nullptr;
+    }
+    // Empty non-terminals (RFC 4592 2.2.2): names between an owner and the apex exist.
+    std::vector<dns::Name> owners;
+    owners.reserve(z->nodes_.size());
+    for (const auto& [k, n] : z->nodes_) owners.push_back(n.name);
+    for (const auto& o : owners) {
+        for (auto p = o.parent(); p.size() > origin.size(); p = p.parent()) {
+            auto [it, fresh] = z->nodes_.try_emplace(lower_key(p));
+            if (!fresh) break;
+            it->second.name = p;
+        }
+    }
+    for (auto& [k, n] : z->nodes_) {
+        n.delegation = k != z->origin_key_ && n.find(dns::type::NS) != nullptr;
+        if (n.delegation) z->has_delegations_ = true;
+    }
+    z->apex_ = &z->nodes_.find(z->origin_key_)->second;
+    z->soa_ = z->apex_->find(dns::type::SOA);
+    const auto& soa_rd = z->soa_->rdatas.front();
+    z->negative_ttl_ = std::min(z->soa_->ttl, read_u32(soa_rd, soa_rd.size() - 4));
+    return z;
+}
+
+const Node* Zone::find(std::string_view lower_wire) const {
+    auto it = nodes_.find(lower_wire);
+    return it == nodes_.end() ? nullptr : &it->second;
+}
+
+std::uint32_t Zone::serial() const {
+    const auto& rd = soa_->rdatas.front();
+    return read_u32(rd, rd.size() - 20);
+}
+
+bool ZoneSet::add(std::shared_ptr<const Zone> z) {
+    if (by_origin_.contains(z->origin_key())) return false;
+    zones_.push_back(std::move(z));
+    by_origin_.emplace(std::string(zones_.back()->origin_key()), zones_.back().get());
+    return true;
+}
+
+const Zone* ZoneSet::find_zone(std::string_view w) const {
+    // Walk the suffixes from the longest: the first hit is the closest enclosing zone.
+    for (std::size_t i = 0; i < w.size();) {
+        auto it = by_origin_.find(w.substr(i));
+        if (it != by_origin_.end()) return it->second;
+        if (w[i] == 0) break;
+        i += 1 + static_cast<std::uint8_t>(w[i]);
+    }
+    return nullptr;
+}
+
+const Zone* ZoneSet::zone_by_origin(std::string_view w) const {
+    auto it = by_origin_.find(w);
+    return it == by_origin_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const ZoneSet> load_zones(const std::vector<ZoneSpec>& specs, std::string& error) {
+    auto set = std::make_shared<ZoneSet>();
+    for (const auto& spec : specs) {
+        dns::ZoneParseOptions opts;
+        opts.origin = spec.origin;
+        auto parsed = dns::parse_zone_file(spec.file, opts);
+        if (!parsed.ok()) {
+            error = parsed.error;
+            return nullptr;
+        }
+        std::optional<dns::Name> origin = spec.origin;
+        if (!origin) {
+            for (const auto& rr : parsed.records) {
+                if (rr.type == dns::type::SOA) {
+                    origin = rr.owner;
+                    break;
+                }
+            }
+        }
+        if (!origin) origin = parsed.origin;
+        if (!origin) {
+            error = spec.file + ":0: no SOA record and no $ORIGIN: cannot tell the zone's name";
+            return nullptr;
+        }
+        auto z = Zone::build(*origin, parsed, error);
+        if (!z) return nullptr;
+        z->axfr_allow = spec.axfr_allow;
+        z->file = spec.file;
+        if (!set->add(std::move(z))) {
+            error = spec.file + ":0: zone " + origin->to_text() + " is configured twice";
+            return nullptr;
+        }
+    }
+    return set;
+}
+
+}  // namespace dnsd

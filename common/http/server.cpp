@@ -1,0 +1,421 @@
+#include "http/server.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <exception>
+#include <optional>
+
+#include "http/chunked.hpp"
+#include "http/date.hpp"
+#include "http/response.hpp"
+#include "net/endpoint.hpp"
+#include "net/reader.hpp"
+#include "net/trace.hpp"
+
+namespace http {
+
+FileHandle& FileHandle::operator=(FileHandle&& o) noexcept {
+    if (this != &o) reset(o.release());
+    return *this;
+}
+
+void FileHandle::reset(int fd) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+}
+
+bool Response::add_header(std::string_view name, std::string_view value) {
+    return append_header_checked(fields, name, value);
+}
+
+void Response::add_header(std::string_view name, std::uint64_t value) { append_header(fields, name, value); }
+
+void Response::set_file(FileHandle fd, std::uint64_t offset, std::uint64_t length) {
+    file = std::move(fd);
+    file_offset = offset;
+    file_length = length;
+    body.clear();
+}
+
+void Response::clear() {
+    status = 200;
+    fields.clear();
+    body.clear();
+    file.reset();
+    file_offset = file_length = 0;
+    close = false;
+}
+
+void set_error(Response& r, int status, std::string_view detail) {
+    r.status = status;
+    r.fields.clear();
+    r.file.reset();
+    r.file_offset = r.file_length = 0;
+    r.body.clear();
+    if (status_has_no_body(status)) return;
+    std::string title = std::to_string(status);
+    title += ' ';
+    title += reason_phrase(status);
+    r.body = "<html><head><title>" + title + "</title></head><body><h1>" + title + "</h1>";
+    if (!detail.empty()) r.body += "<p>" + html_escape(detail) + "</p>";
+    r.body += "</body></html>\n";
+    r.add_header("Content-Type", "text/html; charset=utf-8");
+}
+
+namespace {
+
+// Log fields are quoted; escape quotes, backslashes and control bytes the way nginx does
+// (\xHH), so that one request is always one parseable line.
+void append_escaped(std::string& out, std::string_view v) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    if (v.empty()) {
+        out.push_back('-');
+        return;
+    }
+    for (unsigned char c : v) {
+        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) {
+            out += "\\x";
+            out.push_back(kHex[c >> 4]);
+            out.push_back(kHex[c & 15]);
+        } else {
+            out.push_back(static_cast<char>(c));
+        }
+    }
+}
+
+void append_number(std::string& out, std::uint64_t v) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    (void)ec;
+    out.append(buf, end);
+}
+
+}  // namespace
+
+void format_combined_log(const LogEntry& e, std::string& out) {
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    out += e.peer.address().to_string();
+    out += " - - [";
+    std::tm tm{};
+    gmtime_r(&e.time, &tm);
+    char tbuf[40];
+    const int n = std::snprintf(tbuf, sizeof tbuf, "%02d/%s/%04d:%02d:%02d:%02d +0000", tm.tm_mday,
+                                kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    out.append(tbuf, static_cast<std::size_t>(n > 0 ? n : 0));
+    out += "] \"";
+    if (e.request != nullptr) {
+        append_escaped(out, e.request->method_token);
+        out.push_back(' ');
+        append_escaped(out, e.request->target);
+        out += e.request->version_minor == 0 ? " HTTP/1.0" : " HTTP/1.1";
+    } else {
+        out.push_back('-');
+    }
+    out += "\" ";
+    append_number(out, static_cast<std::uint64_t>(e.status));
+    out.push_back(' ');
+    if (e.body_bytes == 0) out.push_back('-');
+    else append_number(out, e.body_bytes);
+    out += " \"";
+    append_escaped(out, e.request ? e.request->header("Referer") : std::string_view{});
+    out += "\" \"";
+    append_escaped(out, e.request ? e.request->header("User-Agent") : std::string_view{});
+    out.push_back('"');
+}
+
+namespace {
+
+constexpr std::uint64_t kSendStep = 1 << 20;                  // sendfile bytes per deadline
+constexpr std::size_t kLingerBytes = 256 * 1024;              // discarded after an error reply
+constexpr std::chrono::milliseconds kLingerTime{1000};
+constexpr std::chrono::milliseconds kErrorWriteTime{2000};
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+thread_local DateCache t_date;
+
+enum class BodyOutcome { ok, closed, failed };
+
+class Session {
+public:
+    Session(net::Stream& s, const Handler& h, const ServerOptions& o)
+        : s_(s),
+          handler_(h),
+          opts_(o),
+          reader_(s, o.limits.parser.max_header_bytes + 4),
+          parser_(o.limits.parser) {
+        if (net::Trace::enabled()) trace_.emplace("http", s.id(), net::to_string(s.peer()));
+    }
+
+    net::task<void> run();
+
+private:
+    net::task<bool> read_head(ParseResult& pr);
+    net::task<BodyOutcome> read_body(int& status);
+    net::task<std::uint64_t> write_response(bool head_only, int version_minor, bool keep, net::error_code& ec);
+    net::task<void> fail(int status, std::string_view detail);
+    net::task<void> linger();
+    void log(const Request* req, int status, std::uint64_t bytes, std::time_t t) const {
+        if (opts_.log) opts_.log(LogEntry{s_.peer(), req, status, bytes, t});
+    }
+
+    net::Stream& s_;
+    const Handler& handler_;
+    const ServerOptions& opts_;
+    net::Reader reader_;
+    RequestParser parser_;
+    ChunkedDecoder chunked_;
+    std::string head_copy_;  // a head followed by a body, kept still while the body is read
+    std::string body_;
+    std::string out_;
+    Response resp_;
+    std::optional<net::SessionTrace> trace_;
+    std::size_t served_ = 0;
+};
+
+// Reads until a complete head, an error, or the end. Returns false when the connection
+// should just close (EOF, reset, idle timeout, shutdown).
+net::task<bool> Session::read_head(ParseResult& pr) {
+    const auto& lim = opts_.limits;
+    parser_.reset();
+    // RFC 9112 9.5: an idle keep-alive connection may be closed at any time; once a request
+    // has started, a client that is too slow to finish its head gets 408.
+    bool started = !reader_.empty();
+    s_.expires_after(started ? lim.header_timeout : lim.idle_timeout);
+    while (true) {
+        if (!reader_.empty()) {
+            pr = parser_.parse(reader_.data());
+            if (pr.status != ParseStatus::need_more) co_return true;
+        }
+        const auto st = co_await reader_.fill();
+        if (st == net::ReadStatus::ok) {
+            if (!started) {
+                started = true;
+                s_.expires_after(lim.header_timeout);
+            }
+            continue;
+        }
+        if (st == net::ReadStatus::limit) {
+            pr = {ParseStatus::error, 0, ParseError::header_too_large};
+            co_return true;
+        }
+        if (st == net::ReadStatus::timeout && started) {
+            if (trace_) trace_->note("header timeout");
+            co_await fail(408, "The request head did not arrive in time.");
+        }
+        co_return false;
+    }
+}
+
+// Reads the body into body_. On failed, `status` is the response to send (400/408/413).
+net::task<BodyOutcome> Session::read_body(int& status) {
+    const Request& req = parser_.request();
+    body_.clear();
+    if (req.body == BodyKind::length) {
+        std::uint64_t remaining = req.content_length;
+        body_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(remaining, 1 << 20)));
+        while (remaining > 0) {
+            if (reader_.empty()) {
+                const auto st = co_await reader_.fill();
+                if (st == net::ReadStatus::timeout) {
+                    status = 408;
+                    co_return BodyOutcome::failed;
+                }
+                if (st != net::ReadStatus::ok) co_return BodyOutcome::closed;
+            }
+            const auto d = reader_.data();
+            const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(d.size(), remaining));
+            body_.append(d.substr(0, n));
+            reader_.consume(n);
+            remaining -= n;
+        }
+        co_return BodyOutcome::ok;
+    }
+    // RFC 9112 7.1: chunked; the decoder enforces max_body on the decoded size.
+    chunked_.reset();
+    chunked_.set_limits({opts_.limits.max_body, 4096, opts_.limits.parser.max_header_bytes});
+    while (true) {
+        if (!reader_.empty()) {
+            const auto r = chunked_.decode(reader_.data());
+            if (r.status == ChunkStatus::data) body_.append(r.data);
+            reader_.consume(r.consumed);
+            if (r.status == ChunkStatus::done) co_return BodyOutcome::ok;
+            if (r.status == ChunkStatus::error) {
+                status = status_for(r.error);
+                co_return BodyOutcome::failed;
+            }
+            if (r.status == ChunkStatus::data) continue;
+        }
+        const auto st = co_await reader_.fill();
+        if (st == net::ReadStatus::timeout) {
+            status = 408;
+            co_return BodyOutcome::failed;
+        }
+        if (st != net::ReadStatus::ok) co_return BodyOutcome::closed;
+    }
+}
+
+net::task<std::uint64_t> Session::write_response(bool head_only, int version_minor, bool keep,
+                                                 net::error_code& ec) {
+    out_.clear();
+    append_status_line(out_, resp_.status, 1);
+    if (!opts_.server_name.empty()) append_header(out_, "Server", opts_.server_name);
+    append_header(out_, "Date", t_date.get(std::time(nullptr)));
+    out_ += resp_.fields;
+    // RFC 9110 8.6: no Content-Length in 1xx/204; a 304 may omit it and we do.
+    const bool no_body = status_has_no_body(resp_.status);
+    if (!no_body) append_header(out_, "Content-Length", resp_.body_length());
+    // RFC 9112 9.3/9.6: say "close" when we will close; a 1.0 client needs an explicit keep-alive.
+    if (!keep) out_ += "Connection: close\r\n";
+    else if (version_minor == 0) out_ += "Connection: keep-alive\r\n";
+    end_head(out_);
+    if (trace_) trace_->server(std::string_view(out_).substr(0, out_.size() - 4));
+
+    const bool send_body = !no_body && !head_only && resp_.body_length() > 0;
+    s_.expires_after(opts_.limits.send_timeout);
+    if (!send_body || !resp_.file) {
+        std::array<asio::const_buffer, 2> bufs{asio::buffer(out_), asio::buffer(resp_.body)};
+        co_await s_.write(std::span<const asio::const_buffer>(bufs.data(), send_body ? 2 : 1), ec);
+        co_return ec ? 0 : (send_body ? resp_.body.size() : 0);
+    }
+    // Head, then the file. On plain TCP the head goes out with MSG_MORE so that it shares a
+    // segment with the first file bytes (nodelay is on); a short send falls back to write().
+    std::size_t sent = 0;
+    if (!s_.is_tls()) {
+        const ssize_t n = ::send(s_.socket().native_handle(), out_.data(), out_.size(), MSG_MORE | MSG_NOSIGNAL);
+        if (n > 0) sent = static_cast<std::size_t>(n);
+    }
+    if (sent < out_.size()) {
+        co_await s_.write(std::string_view(out_).substr(sent), ec);
+        if (ec) co_return 0;
+    }
+    std::uint64_t off = resp_.file_offset, left = resp_.file_length, done = 0;
+    while (left > 0) {
+        const std::uint64_t step = std::min(left, kSendStep);
+        co_await s_.send_file(resp_.file.get(), off, step, ec);
+        if (ec) co_return done;
+        off += step;
+        left -= step;
+        done += step;
+        s_.expires_after(opts_.limits.send_timeout);  // a deadline per step, not per file
+    }
+    co_return done;
+}
+
+// Answers an error that ends the connection, then closes gracefully.
+net::task<void> Session::fail(int status, std::string_view detail) {
+    resp_.clear();
+    set_error(resp_, status, detail);
+    net::error_code ec;
+    out_.clear();
+    const auto bytes = co_await write_response(false, 1, false, ec);
+    log(nullptr, status, bytes, std::time(nullptr));
+    s_.expires_after(kErrorWriteTime);
+    co_await linger();
+}
+
+// RFC 9112 9.6: close in stages so that unread client bytes do not turn our last response
+// into a reset: half-close, then read and discard for a short, bounded time.
+net::task<void> Session::linger() {
+    s_.shutdown_send();
+    s_.expires_after(kLingerTime);
+    std::size_t discarded = 0;
+    reader_.clear();
+    for (int i = 0; i < 1024 && discarded < kLingerBytes; ++i) {
+        if (co_await reader_.fill() != net::ReadStatus::ok) break;
+        discarded += reader_.data().size();
+        reader_.clear();
+    }
+}
+
+net::task<void> Session::run() {
+    const auto& lim = opts_.limits;
+    while (true) {
+        ParseResult pr;
+        if (!co_await read_head(pr)) co_return;
+        if (pr.status == ParseStatus::error) {
+            if (trace_) trace_->note(std::string("bad request: ") + std::string(to_string(pr.error)));
+            co_await fail(status_for(pr.error), to_string(pr.error));
+            co_return;
+        }
+        const Request& req = parser_.request();
+        const std::time_t started = std::time(nullptr);
+        ++served_;
+        if (trace_) trace_->client(reader_.data().substr(0, pr.consumed - 2));
+        std::size_t used = pr.consumed;  // reader bytes that belong to this request
+
+        body_.clear();
+        if (req.body != BodyKind::none) {
+            if (req.body == BodyKind::length && req.content_length > lim.max_body) {
+                co_await fail(413, "The request body is larger than allowed.");
+                co_return;
+            }
+            // The reader may move its bytes while the body arrives: re-parse the head from
+            // a stable copy so the request's views stay valid.
+            head_copy_.assign(reader_.data().substr(0, pr.consumed));
+            reader_.consume(pr.consumed);
+            used = 0;
+            parser_.reset();
+            (void)parser_.parse(head_copy_);
+            // RFC 9110 10.1.1: ask for the body only when it has not started to arrive.
+            if (req.expect_continue && reader_.empty()) {
+                net::error_code ec;
+                s_.expires_after(lim.send_timeout);
+                co_await s_.write(kContinue, ec);
+                if (ec) co_return;
+            }
+            s_.expires_after(lim.body_timeout);
+            int status = 0;
+            const auto outcome = co_await read_body(status);
+            if (outcome == BodyOutcome::closed) co_return;
+            if (outcome == BodyOutcome::failed) {
+                co_await fail(status, status == 408 ? "The request body did not arrive in time."
+                                                    : "The request body is malformed or too large.");
+                co_return;
+            }
+        }
+
+        resp_.clear();
+        bool handler_failed = false;
+        try {
+            const ServerRequest sr{req, body_, s_.peer(), s_.id(), served_};
+            co_await handler_(sr, resp_);
+        } catch (const std::exception&) {
+            handler_failed = true;
+        }
+        if (handler_failed) {
+            set_error(resp_, 500);
+            resp_.close = true;
+        }
+
+        const bool keep = req.keep_alive && !resp_.close && !s_.draining() &&
+                          (lim.max_requests == 0 || served_ < lim.max_requests);
+        net::error_code ec;
+        const auto bytes = co_await write_response(req.method == Method::head, req.version_minor, keep, ec);
+        log(&req, resp_.status, bytes, started);
+        resp_.file.reset();
+        if (ec) co_return;
+        reader_.consume(used);
+        if (!keep) {
+            // Pipelined bytes after a closing response are dropped; linger so they do not reset it.
+            if (!reader_.empty()) co_await linger();
+            else s_.shutdown_send();
+            co_return;
+        }
+    }
+}
+
+}  // namespace
+
+net::task<void> serve(net::Stream& stream, const Handler& handler, const ServerOptions& opts) {
+    Session session(stream, handler, opts);
+    co_await session.run();
+}
+
+}  // namespace http

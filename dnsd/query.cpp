@@ -115,25 +115,35 @@ public:
         truncated_ = true;
     }
 
-    /// A and AAAA for the targets noted so far, from any zone we serve (glue included);
-    /// stops quietly at the first that does not fit (RFC 2181 9: additional data is optional).
-    void additional(const ZoneSet& zones) {
+    /// A and AAAA for the targets noted so far, from `zone` only (glue included) and not
+    /// repeating an answer RRset, as NSD does; stops quietly at the first that does not fit
+    /// (RFC 2181 9: additional data is optional).
+    void additional(const Zone& zone) {
         std::array<std::string_view, 16> seen{};
         std::size_t nseen = 0;
         for (std::size_t i = 0; i < ntargets_; ++i) {
-            std::string key(targets_[i]);
-            dns::wire_lower(key);
             bool dup = false;
-            for (std::size_t k = 0; k < nseen; ++k) dup = dup || dns::wire_equal(seen[k], key);
+            for (std::size_t k = 0; k < nseen; ++k) dup = dup || dns::wire_equal(seen[k], targets_[i]);
             if (dup) continue;
             if (nseen < seen.size()) seen[nseen++] = targets_[i];
-            const Zone* z = zones.find_zone(key);
-            const Node* n = z ? z->find(key) : nullptr;
+            std::string key(targets_[i]);
+            dns::wire_lower(key);
+            if (key.size() < zone.origin_key().size() ||
+                key.compare(key.size() - zone.origin_key().size(), std::string_view::npos, zone.origin_key()) != 0)
+                continue;
+            const Node* n = zone.find(key);
             if (n == nullptr) continue;
             for (auto t : {type::A, type::AAAA}) {
-                if (const RRset* s = n->find(t); s && !rrset(Section::additional, n->name.wire(), *s, false)) return;
+                const RRset* s = n->find(t);
+                if (s == nullptr || in_answer(n, t)) continue;
+                if (!rrset(Section::additional, n->name.wire(), *s, false)) return;
             }
         }
+    }
+
+    /// Remembers that `node`'s RRset of `t` is in the answer section.
+    void answered(const Node* node, std::uint16_t t) {
+        if (nanswered_ < answered_.size()) answered_[nanswered_++] = {node, t};
     }
 
     std::size_t finish(std::uint16_t rc) {
@@ -172,8 +182,16 @@ private:
     dns::MessageWriter::Mark after_question_;
     bool truncated_ = false;
     std::uint32_t rotation_ = 0;
+    [[nodiscard]] bool in_answer(const Node* n, std::uint16_t t) const {
+        for (std::size_t i = 0; i < nanswered_; ++i)
+            if (answered_[i].first == n && answered_[i].second == t) return true;
+        return false;
+    }
+
     std::array<std::string_view, 32> targets_{};
     std::size_t ntargets_ = 0;
+    std::array<std::pair<const Node*, std::uint16_t>, 16> answered_{};
+    std::size_t nanswered_ = 0;
 };
 
 enum class Found { exact, wildcard, delegation, nxdomain };
@@ -291,7 +309,10 @@ Outcome Responder::respond(const ZoneSet& zones, std::span<const std::uint8_t> q
     const Zone* cur_zone = zone;
     bool positive = false;
     const Node* answered = nullptr;
+    bool any = false;
+    const Zone* additional_zone = zone;
     for (int hop = 0;; ++hop) {
+        additional_zone = cur_zone;
         Lookup lk = lookup(*cur_zone, cur_lower, q.qtype);
         if (lk.kind == Found::delegation) {
             // RFC 1034 4.3.2 3b: a referral; AA only if an earlier CNAME was ours.
@@ -311,10 +332,14 @@ Outcome Responder::respond(const ZoneSet& zones, std::span<const std::uint8_t> q
         const Node* node = lk.node;
         // A wildcard's answer takes the query name as owner (RFC 4592 2.1.1).
         if (q.qtype == type::ANY) {
-            bool fit = true;
-            for (const auto& s : node->rrsets) fit = fit && r.rrset(Section::answer, cur_owner, s, true);
-            if (!fit) r.truncate();
-            break;  // no authority for ANY, as NSD
+            // RFC 8482 4.1: one RRset is enough (NSD sends the first); no authority or additional.
+            if (!node->rrsets.empty() && !r.rrset(Section::answer, cur_owner, node->rrsets.front(), true))
+                r.truncate();
+            if (node->rrsets.empty())
+                (void)r.record(Section::authority, cur_zone->apex().name.wire(), type::SOA, cur_zone->negative_ttl(),
+                               cur_zone->soa().rdatas.front());
+            any = true;
+            break;
         }
         const RRset* cname = node->find(type::CNAME);
         if (cname != nullptr && q.qtype != type::CNAME) {
@@ -327,7 +352,8 @@ Outcome Responder::respond(const ZoneSet& zones, std::span<const std::uint8_t> q
             dns::wire_lower(next);
             const Zone* nz = zones.find_zone(next);
             if (nz == nullptr || hop + 1 >= max_chain || next == cur_lower || next == q.lower) {
-                positive = true;  // the chain leaves our zones (or loops): the resolver goes on
+                // The chain leaves our zones (or loops): the resolver goes on from here; NSD
+                // then adds no authority either.
                 answered = nullptr;
                 break;
             }
@@ -343,6 +369,7 @@ Outcome Responder::respond(const ZoneSet& zones, std::span<const std::uint8_t> q
             }
             positive = true;
             answered = node;
+            r.answered(node, q.qtype);
             break;
         }
         // NODATA (RFC 2308 2.2): NOERROR with the SOA.
@@ -351,11 +378,11 @@ Outcome Responder::respond(const ZoneSet& zones, std::span<const std::uint8_t> q
             r.truncate();
         break;
     }
-    if (!r.truncated()) {
+    if (!r.truncated() && !any) {
         // NSD adds the zone's NS to positive answers (unless the answer is that NS RRset).
         if (positive && !opts_.minimal_responses && !(answered == &cur_zone->apex() && q.qtype == type::NS))
             (void)r.rrset(Section::authority, cur_zone->apex().name.wire(), *cur_zone->apex().find(type::NS), false);
-        r.additional(zones);
+        r.additional(*additional_zone);
     }
     oc.action = Action::reply;
     oc.rcode = rc;

@@ -356,6 +356,17 @@ net::task<void> Session::run() {
                 co_await fail(413, "The request body is larger than allowed.");
                 co_return;
             }
+            if (opts_.before_body) {
+                resp_.clear();
+                const ServerRequest sr{req, {}, s_.peer(), s_.id(), served_};
+                if (opts_.before_body(sr, resp_)) {
+                    net::error_code ec;
+                    const auto bytes = co_await write_response(req.method == Method::head, req.version_minor, false, ec);
+                    log(&req, resp_.status, bytes, started);
+                    if (!ec) co_await linger();
+                    co_return;
+                }
+            }
             // The reader may move its bytes while the body arrives: re-parse the head from
             // a stable copy so the request's views stay valid.
             head_copy_.assign(reader_.data().substr(0, pr.consumed));

@@ -116,6 +116,10 @@ struct ServerOptions {
     ServerLimits limits{};
     std::string server_name = "netsuite";          ///< Server header value; empty: no Server header
     std::function<void(const LogEntry&)> log{};    ///< called after every response, if set
+    /// Optional early answer for a request that has a body, called before the body is read
+    /// (and before "100 Continue"), with `body` empty. Returning true sends `resp` at once
+    /// and closes the connection (the body is never read), e.g. 405 for a PUT that is not allowed.
+    std::function<bool(const ServerRequest&, Response&)> before_body{};
 };
 
 /// Serves HTTP/1.1 (and 1.0) on `stream` until the client closes, a limit or deadline ends

@@ -1,0 +1,86 @@
+#include "httpd/config.hpp"
+
+#include <filesystem>
+
+namespace httpd {
+
+void Config::bind(app::Daemon& d) {
+    auto& o = d.options();
+    o.add("--root", "httpd.root", root, "document root");
+    o.add("", "httpd.index", index, "index file name for directories");
+    o.add("--listing", "httpd.listing", listing, "generate directory listings");
+    o.add("--mime-types", "httpd.mime_types", mime_types, "mime.types file");
+    o.add("", "httpd.default_type", default_type, "Content-Type for unknown extensions");
+    o.add("--type", "httpd.types", types, "extra media type line, e.g. \"text/html index\" (repeatable)");
+    o.add("--writable", "httpd.writable", writable, "URL prefix where PUT and DELETE are allowed (repeatable)");
+    o.add("--form", "httpd.forms", forms, "URL path answered by the form handler (repeatable)");
+    o.add("--access-log", "httpd.access_log", access_log, "access log file (Combined Log Format), - for stdout");
+    o.add("", "httpd.server_name", server_name, "Server header value");
+    o.add("--max-body", "httpd.max_body", max_body, "maximum request body in bytes (413)");
+    o.add("", "httpd.max_request_line", max_request_line, "maximum request line in bytes (414)");
+    o.add("", "httpd.max_header_bytes", max_header_bytes, "maximum request head in bytes (431)");
+    o.add("", "httpd.max_headers", max_headers, "maximum header fields (431)");
+    o.add("--max-requests", "httpd.max_requests", max_requests, "requests per connection (0 = unlimited)");
+    o.add("--idle-timeout-ms", "httpd.idle_timeout_ms", idle_timeout_ms, "keep-alive idle timeout");
+    o.add("--header-timeout-ms", "httpd.header_timeout_ms", header_timeout_ms, "time to send a request head (408)");
+    o.add("", "httpd.body_timeout_ms", body_timeout_ms, "time to send a request body (408)");
+    o.add("", "httpd.send_timeout_ms", send_timeout_ms, "time for each 1 MiB of a response");
+    o.add("", "httpd.cache_entries", cache_entries, "file metadata cache entries per thread");
+    o.add("", "httpd.cache_file_max", cache_file_max, "files up to this size are cached in memory");
+    o.add("", "httpd.max_connections", max_connections, "connection limit");
+    o.add("", "httpd.max_per_address", max_per_address, "connection limit per client address");
+    o.allow_key("httpd.vhost");
+}
+
+namespace {
+std::string resolve(const std::string& base, const std::string& p) {
+    if (p.empty() || p.front() == '/' || base.empty()) return p;
+    return (std::filesystem::path(base) / p).lexically_normal().string();
+}
+}  // namespace
+
+void Config::finish(app::Daemon& d) {
+    const auto& file = d.common().config_file;
+    const std::string base = file.empty() ? std::string() : std::filesystem::path(file).parent_path().string();
+    const bool root_from_flag = d.cli().get_option("--root")->count() > 0;
+    if (!root_from_flag) root = resolve(base.empty() ? "." : base, root);
+    if (!access_log.empty() && access_log != "-" && d.cli().get_option("--access-log")->count() == 0)
+        access_log = resolve(base, access_log);
+    vhosts.clear();
+    if (const auto* node = app::find_key(d.config(), "httpd.vhost")) {
+        const auto* arr = node->as_array();
+        if (!arr) throw app::ConfigError(file + ": httpd.vhost: expected [[httpd.vhost]] tables");
+        for (const auto& e : *arr) {
+            const auto* t = e.as_table();
+            if (!t) throw app::ConfigError(file + ": httpd.vhost: expected a table");
+            VirtualHost vh;
+            auto r = (*t)["root"].value<std::string>();
+            if (!r) throw app::ConfigError(file + ": httpd.vhost.root: expected a string");
+            vh.root = resolve(base.empty() ? "." : base, *r);
+            if (auto n = (*t)["names"].as_array()) {
+                for (const auto& x : *n)
+                    if (auto s = x.value<std::string>()) vh.names.push_back(*s);
+            } else if (auto s = (*t)["names"].value<std::string>()) {
+                vh.names.push_back(*s);
+            }
+            if (vh.names.empty()) throw app::ConfigError(file + ": httpd.vhost.names: expected host names");
+            vhosts.push_back(std::move(vh));
+        }
+    }
+}
+
+http::ServerLimits Config::limits() const {
+    http::ServerLimits l;
+    l.parser.max_request_line = max_request_line;
+    l.parser.max_header_bytes = max_header_bytes;
+    l.parser.max_headers = max_headers;
+    l.max_body = max_body;
+    l.max_requests = max_requests;
+    l.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
+    l.header_timeout = std::chrono::milliseconds(header_timeout_ms);
+    l.body_timeout = std::chrono::milliseconds(body_timeout_ms);
+    l.send_timeout = std::chrono::milliseconds(send_timeout_ms);
+    return l;
+}
+
+}  // namespace httpd

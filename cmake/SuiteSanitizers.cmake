@@ -18,11 +18,4 @@ if(SUITE_FUZZ)
   add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
 
-# suite_add_fuzzer(name source...) : a libFuzzer target, built only with SUITE_FUZZ.
-function(suite_add_fuzzer name)
-  if(SUITE_FUZZ)
-    add_executable(${name} ${ARGN})
-    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
-    target_link_libraries(${name} PRIVATE suite_common suite_warnings)
-  endif()
-endfunction()
+# Fuzz targets live in tests/fuzz (suite_fuzz_target there).

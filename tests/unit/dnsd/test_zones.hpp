@@ -1,0 +1,61 @@
+// Builds zones from text for dnsd's unit tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "dnsd/zone.hpp"
+
+namespace dnsd::test {
+
+inline std::shared_ptr<Zone> build_zone(const std::string& text, const std::string& origin, std::string& error) {
+    auto parsed = dns::parse_zone_text(text, "t.zone");
+    if (!parsed.ok()) {
+        error = parsed.error;
+        return nullptr;
+    }
+    return Zone::build(dns::Name::parse(origin), parsed, error);
+}
+
+inline const char* example_zone = R"($ORIGIN example.test.
+$TTL 3600
+@        SOA   ns1 hostmaster 1 7200 3600 1209600 300
+         NS    ns1
+         NS    ns2.example.net.
+         MX    10 mail
+ns1      A     192.0.2.1
+www      A     192.0.2.10
+www      A     192.0.2.11
+www      A     192.0.2.12
+mail     A     192.0.2.25
+alias    CNAME www
+chain    CNAME alias
+dangling CNAME nowhere
+away     CNAME www.example.net.
+loop1    CNAME loop2
+loop2    CNAME loop1
+a.b.ent  A     192.0.2.60
+*.wild   A     192.0.2.99
+sub      NS    ns.sub
+ns.sub   A     192.0.2.53
+big      TXT   "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+big      TXT   "1123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+big      TXT   "2123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+big      TXT   "3123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+big      TXT   "4123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+big      TXT   "5123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+)";
+
+inline std::shared_ptr<const ZoneSet> example_set() {
+    std::string err;
+    auto z = build_zone(example_zone, "example.test.", err);
+    EXPECT_TRUE(z) << err;
+    auto set = std::make_shared<ZoneSet>();
+    z->axfr_allow = {"127.0.0.1"};
+    EXPECT_TRUE(set->add(z));
+    return set;
+}
+
+}  // namespace dnsd::test

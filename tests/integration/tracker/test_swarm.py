@@ -142,5 +142,23 @@ class Swarm(unittest.TestCase):
         self.assertTrue(filecmp.cmp(self.payload, os.path.join(down_dir, "chunks.bin"), shallow=False))
 
 
+class DemoContent(unittest.TestCase):
+    @unittest.skipIf(lt is None, "python3-libtorrent not importable")
+    def test_demo_torrent_matches_its_file(self):
+        demo = os.path.join(harness.SOURCE_DIR, "demo", "tracker")
+        ti = lt.torrent_info(os.path.join(demo, "demo.torrent"))
+        self.assertEqual(ti.piece_length(), 256 * 1024)
+        with open(os.path.join(demo, "whitelist")) as f:
+            self.assertEqual(f.read().split()[0], str(ti.info_hashes().v1))
+        # Every piece of files/chunks.txt hashes to the torrent's piece hash.
+        import hashlib
+        with open(os.path.join(demo, "files", ti.files().file_path(0).split("/")[-1]), "rb") as f:
+            data = f.read()
+        self.assertEqual(len(data), ti.total_size())
+        for i in range(ti.num_pieces()):
+            piece = data[i * ti.piece_length():(i + 1) * ti.piece_length()]
+            self.assertEqual(hashlib.sha1(piece).digest(), ti.hash_for_piece(i), f"piece {i}")
+
+
 if __name__ == "__main__":
     harness.main()

@@ -1,0 +1,208 @@
+// The session driver over a real loopback connection: the client writes everything, then
+// half-closes; the driver answers and ends; we compare what came back.
+#include "http/server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <thread>
+
+using namespace http;
+
+namespace {
+
+struct Outcome {
+    std::string wire;                 // everything the server wrote
+    std::vector<std::string> bodies;  // bodies the handler saw
+    std::vector<std::string> log;     // combined log lines
+};
+
+Outcome exchange(const std::string& input, ServerOptions opts = {}, Handler handler = {}) {
+    asio::io_context ctx;
+    net::tcp::acceptor acc(ctx, net::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    net::tcp::socket client(ctx);
+    client.connect(acc.local_endpoint());
+    net::Stream server(acc.accept(), 1);
+    Outcome out;
+    if (!handler) {
+        handler = [&out](const ServerRequest& rq, Response& r) -> net::task<void> {
+            out.bodies.emplace_back(rq.body);
+            r.add_header("Content-Type", "text/plain");
+            r.body = "you asked for " + std::string(rq.head.target) + " #" + std::to_string(rq.index);
+            co_return;
+        };
+    }
+    opts.log = [&out](const LogEntry& e) {
+        std::string line;
+        format_combined_log(e, line);
+        out.log.push_back(line);
+    };
+    std::thread writer([&] {
+        asio::write(client, asio::buffer(input));
+        client.shutdown(net::tcp::socket::shutdown_send);
+        boost::system::error_code ec;
+        char buf[4096];
+        while (true) {
+            const auto n = client.read_some(asio::buffer(buf), ec);
+            if (ec) break;
+            out.wire.append(buf, n);
+        }
+    });
+    auto fut = asio::co_spawn(ctx, serve(server, handler, opts), asio::use_future);
+    // Run until the session ends (the stream's watchdog timer may still be pending).
+    while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready && ctx.run_one() > 0) {
+    }
+    fut.get();
+    server.close();
+    writer.join();
+    return out;
+}
+
+std::size_t count(const std::string& hay, const std::string& needle) {
+    std::size_t n = 0;
+    for (auto p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
+    return n;
+}
+
+}  // namespace
+
+TEST(Server, PipelinedRequestsAnsweredInOrder) {
+    const auto o = exchange("GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n"
+                            "GET /c HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+    const auto a = o.wire.find("you asked for /a #1");
+    const auto b = o.wire.find("you asked for /b #2");
+    const auto c = o.wire.find("you asked for /c #3");
+    ASSERT_NE(a, std::string::npos);
+    ASSERT_NE(b, std::string::npos);
+    ASSERT_NE(c, std::string::npos);
+    EXPECT_LT(a, b);
+    EXPECT_LT(b, c);
+    EXPECT_EQ(count(o.wire, "HTTP/1.1 200 OK\r\n"), 3u);
+    EXPECT_EQ(count(o.wire, "Connection: close\r\n"), 1u);
+    EXPECT_EQ(count(o.wire, "Content-Length: 19\r\n"), 3u);
+    EXPECT_EQ(o.log.size(), 3u);
+}
+
+TEST(Server, HeadHasLengthButNoBody) {
+    const auto o = exchange("HEAD /x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+    EXPECT_NE(o.wire.find("Content-Length: 19\r\n"), std::string::npos);
+    EXPECT_TRUE(o.wire.ends_with("\r\n\r\n")) << o.wire;
+}
+
+TEST(Server, Http10ClosesUnlessKeepAlive) {
+    auto o = exchange("GET /x HTTP/1.0\r\n\r\nGET /y HTTP/1.0\r\n\r\n");
+    EXPECT_EQ(count(o.wire, "HTTP/1.1 200"), 1u);
+    EXPECT_NE(o.wire.find("Connection: close\r\n"), std::string::npos);
+    o = exchange("GET /x HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /y HTTP/1.0\r\n\r\n");
+    EXPECT_EQ(count(o.wire, "HTTP/1.1 200"), 2u);
+    EXPECT_NE(o.wire.find("Connection: keep-alive\r\n"), std::string::npos);
+}
+
+TEST(Server, BodiesByLengthAndChunked) {
+    const auto o = exchange("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
+                            "POST /q HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            "3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nTrailer: x\r\n\r\n"
+                            "GET /r HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+    ASSERT_EQ(o.bodies.size(), 3u);
+    EXPECT_EQ(o.bodies[0], "hello");
+    EXPECT_EQ(o.bodies[1], "abcde");
+    EXPECT_EQ(o.bodies[2], "");
+    EXPECT_NE(o.wire.find("you asked for /q #2"), std::string::npos);
+}
+
+TEST(Server, BodyLimitBothSides) {
+    ServerOptions opts;
+    opts.limits.max_body = 4;
+    auto o = exchange("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nConnection: close\r\n\r\nabcd", opts);
+    EXPECT_TRUE(o.wire.starts_with("HTTP/1.1 200 OK\r\n"));
+    o = exchange("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nabcde", opts);
+    EXPECT_TRUE(o.wire.starts_with("HTTP/1.1 413 Content Too Large\r\n")) << o.wire;
+    EXPECT_TRUE(o.bodies.empty());
+    o = exchange("POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n0\r\n\r\n", opts);
+    EXPECT_TRUE(o.wire.starts_with("HTTP/1.1 413")) << o.wire;
+}
+
+TEST(Server, ExpectContinue) {
+    // The body is already here: no need to ask for it (RFC 9110 10.1.1).
+    auto o = exchange("PUT /p HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n"
+                      "Connection: close\r\n\r\nok");
+    EXPECT_TRUE(o.wire.starts_with("HTTP/1.1 200 OK\r\n")) << o.wire;
+    ASSERT_EQ(o.bodies.size(), 1u);
+    EXPECT_EQ(o.bodies[0], "ok");
+    // Only the head: the driver asks for the body, then sees the client leave.
+    o = exchange("PUT /p HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+    EXPECT_EQ(o.wire, "HTTP/1.1 100 Continue\r\n\r\n");
+    EXPECT_TRUE(o.bodies.empty());
+}
+
+TEST(Server, BeforeBodyRefusesWithoutReading) {
+    ServerOptions opts;
+    opts.before_body = [](const ServerRequest&, Response& r) {
+        set_error(r, 405);
+        r.add_header("Allow", "GET");
+        return true;
+    };
+    const auto o = exchange("PUT /p HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok", opts);
+    EXPECT_TRUE(o.wire.starts_with("HTTP/1.1 405 Method Not Allowed\r\n")) << o.wire;
+    EXPECT_NE(o.wire.find("Allow: GET\r\n"), std::string::npos);
+    EXPECT_NE(o.wire.find("Connection: close\r\n"), std::string::npos);
+    EXPECT_TRUE(o.bodies.empty());
+}
+
+TEST(Server, ParseErrorsAnswerAndClose) {
+    auto o = exchange("GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_TRUE(o.wire.starts_with("HTTP/1.1 400 Bad Request\r\n")) << o.wire;
+    EXPECT_EQ(count(o.wire, "HTTP/1.1"), 1u);
+    ASSERT_EQ(o.log.size(), 1u);
+    EXPECT_NE(o.log[0].find("\"-\" 400 "), std::string::npos) << o.log[0];
+    ServerOptions opts;
+    opts.limits.parser.max_request_line = 20;
+    o = exchange("GET /" + std::string(30, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n", opts);
+    EXPECT_TRUE(o.wire.starts_with("HTTP/1.1 414 URI Too Long\r\n")) << o.wire;
+    o = exchange("GET / HTTP/3.0\r\nHost: h\r\n\r\n");
+    EXPECT_TRUE(o.wire.starts_with("HTTP/1.1 505")) << o.wire;
+}
+
+TEST(Server, MaxRequestsPerConnection) {
+    ServerOptions opts;
+    opts.limits.max_requests = 2;
+    const auto o = exchange("GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n"
+                            "GET /c HTTP/1.1\r\nHost: h\r\n\r\n", opts);
+    EXPECT_EQ(count(o.wire, "HTTP/1.1 200"), 2u);
+    EXPECT_EQ(count(o.wire, "Connection: close\r\n"), 1u);
+}
+
+TEST(Server, HandlerExceptionIs500) {
+    Handler h = [](const ServerRequest&, Response&) -> net::task<void> {
+        throw std::runtime_error("boom");
+        co_return;
+    };
+    const auto o = exchange("GET / HTTP/1.1\r\nHost: h\r\n\r\n", {}, h);
+    EXPECT_TRUE(o.wire.starts_with("HTTP/1.1 500 Internal Server Error\r\n")) << o.wire;
+}
+
+TEST(Server, ResponseRefusesHeaderInjection) {
+    Response r;
+    EXPECT_FALSE(r.add_header("X", "a\r\nSet-Cookie: evil"));
+    EXPECT_FALSE(r.add_header("Bad Name", "v"));
+    EXPECT_TRUE(r.add_header("X-Ok", "v"));
+    EXPECT_EQ(r.fields, "X-Ok: v\r\n");
+    set_error(r, 404, "<script>");
+    EXPECT_EQ(r.status, 404);
+    EXPECT_NE(r.body.find("&lt;script&gt;"), std::string::npos);
+    EXPECT_EQ(r.fields.find("X-Ok"), std::string::npos);
+}
+
+TEST(Server, CombinedLogFormat) {
+    std::string text = "GET /a?b HTTP/1.0\r\nUser-Agent: t \"q\"\r\nReferer: http://r/\r\n\r\n";
+    RequestParser p;
+    ASSERT_EQ(p.parse(text).status, ParseStatus::complete);
+    const net::tcp::endpoint peer(asio::ip::make_address("192.0.2.7"), 5);
+    std::string line;
+    format_combined_log({peer, &p.request(), 200, 1234, 784111777}, line);
+    EXPECT_EQ(line, "192.0.2.7 - - [06/Nov/1994:08:49:37 +0000] \"GET /a?b HTTP/1.0\" 200 1234 \"http://r/\" "
+                    "\"t \\x22q\\x22\"");
+    line.clear();
+    format_combined_log({peer, nullptr, 400, 0, 784111777}, line);
+    EXPECT_EQ(line, "192.0.2.7 - - [06/Nov/1994:08:49:37 +0000] \"-\" 400 - \"-\" \"-\"");
+}

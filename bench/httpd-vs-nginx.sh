@@ -1,0 +1,127 @@
+#!/bin/bash
+# httpd vs nginx on the same generated files: 1 KiB (requests/s) and 1 MiB (MB/s).
+# Both serve one directory on loopback high ports, configured alike: one worker per core,
+# sendfile on, no access log, keep-alive (1000 requests per connection, nginx's default).
+# wrk -t2 -c100 -d10s runs against each in turn, A B A B, for three rounds; the script
+# prints each run, the means and the ratios httpd/nginx.
+#
+#   bench/httpd-vs-nginx.sh                 # uses build/bin/httpd
+#   HTTPD=build-rel/bin/httpd DURATION=5s ROUNDS=2 bench/httpd-vs-nginx.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+HTTPD=${HTTPD:-build/bin/httpd}
+NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-100}
+CORES=$(nproc)
+
+for tool in "$HTTPD" "$NGINX" wrk; do
+    command -v "$tool" >/dev/null || { echo "missing: $tool (build httpd; scripts/install-deps --bench)" >&2; exit 1; }
+done
+
+tmp=$(mktemp -d /tmp/httpd-bench.XXXXXX)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$tmp/www" "$tmp/nginx/logs" "$tmp/nginx/temp"
+head -c 1024 /dev/urandom >"$tmp/www/1k.bin"
+head -c 1048576 /dev/urandom >"$tmp/www/1m.bin"
+
+free_port() {
+    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+hport=$(free_port)
+nport=$(free_port)
+while [ "$nport" = "$hport" ]; do nport=$(free_port); done
+
+cat >"$tmp/nginx/nginx.conf" <<EOF
+worker_processes $CORES;
+daemon off;
+master_process on;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    sendfile on;
+    keepalive_requests 1000;
+    keepalive_timeout 15s;
+    default_type application/octet-stream;
+    client_body_temp_path $tmp/nginx/temp/body;
+    proxy_temp_path $tmp/nginx/temp/proxy;
+    fastcgi_temp_path $tmp/nginx/temp/fastcgi;
+    uwsgi_temp_path $tmp/nginx/temp/uwsgi;
+    scgi_temp_path $tmp/nginx/temp/scgi;
+    server {
+        listen 127.0.0.1:$nport reuseport;
+        root $tmp/www;
+    }
+}
+EOF
+
+"$NGINX" -p "$tmp/nginx" -e "$tmp/nginx/logs/error.log" -c "$tmp/nginx/nginx.conf" &
+pids+=("$!")
+
+"$HTTPD" --root "$tmp/www" --listen "127.0.0.1:$hport" --threads "$CORES" --log-level warn \
+    --max-requests 1000 --ready-fd 3 3>"$tmp/httpd.ready" 2>"$tmp/httpd.log" &
+pids+=("$!")
+
+wait_port() {
+    for _ in $(seq 100); do
+        if curl -sf -o /dev/null "http://127.0.0.1:$1/1k.bin"; then return 0; fi
+        sleep 0.1
+    done
+    echo "server on port $1 did not come up" >&2
+    cat "$tmp/httpd.log" "$tmp/nginx/logs/error.log" >&2 || true
+    exit 1
+}
+wait_port "$hport"
+wait_port "$nport"
+cmp -s <(curl -s "http://127.0.0.1:$hport/1m.bin") "$tmp/www/1m.bin" || { echo "httpd served wrong bytes" >&2; exit 1; }
+cmp -s <(curl -s "http://127.0.0.1:$nport/1m.bin") "$tmp/www/1m.bin" || { echo "nginx served wrong bytes" >&2; exit 1; }
+
+# run_wrk PORT FILE -> "requests_per_s megabytes_per_s"
+run_wrk() {
+    local out
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "http://127.0.0.1:$1/$2")
+    if grep -q "Non-2xx\|Socket errors" <<<"$out"; then echo "$out" | grep "Non-2xx\|Socket errors" >&2; fi
+    awk '
+        /^Requests\/sec:/ { rps = $2 }
+        /^Transfer\/sec:/ {
+            v = $2; unit = v; sub(/[0-9.]+/, "", unit); sub(/[A-Za-z]+$/, "", v)
+            f = 1; if (unit == "KB") f = 1024; else if (unit == "MB") f = 1048576; else if (unit == "GB") f = 1073741824
+            mbps = v * f / 1000000
+        }
+        END { printf "%.0f %.1f\n", rps, mbps }' <<<"$out"
+}
+
+echo "httpd $("$HTTPD" --version 2>/dev/null || true) vs $("$NGINX" -v 2>&1); $CORES cores; wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+printf '%-6s %-7s %14s %14s\n' round server "1KiB req/s" "1MiB MB/s"
+declare -A sum_rps sum_mbps
+for server in httpd nginx; do sum_rps[$server]=0; sum_mbps[$server]=0; done
+for round in $(seq "$ROUNDS"); do
+    for server in httpd nginx; do
+        port=$hport
+        [ "$server" = nginx ] && port=$nport
+        read -r rps _ < <(run_wrk "$port" 1k.bin)
+        read -r _ mbps < <(run_wrk "$port" 1m.bin)
+        printf '%-6s %-7s %14s %14s\n' "$round" "$server" "$rps" "$mbps"
+        sum_rps[$server]=$(awk -v a="${sum_rps[$server]}" -v b="$rps" 'BEGIN { print a + b }')
+        sum_mbps[$server]=$(awk -v a="${sum_mbps[$server]}" -v b="$mbps" 'BEGIN { print a + b }')
+    done
+done
+awk -v hr="${sum_rps[httpd]}" -v nr="${sum_rps[nginx]}" -v hm="${sum_mbps[httpd]}" -v nm="${sum_mbps[nginx]}" \
+    -v n="$ROUNDS" 'BEGIN {
+        printf "mean   httpd   %14.0f %14.1f\n", hr / n, hm / n
+        printf "mean   nginx   %14.0f %14.1f\n", nr / n, nm / n
+        printf "ratio httpd/nginx: 1KiB requests/s %.2f, 1MiB MB/s %.2f\n", hr / nr, hm / nm
+    }'

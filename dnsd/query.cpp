@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace dnsd {
 
@@ -16,6 +17,8 @@ namespace {
 
 constexpr std::size_t opt_size = 11;  // root owner, type, class, ttl, rdlength: an OPT without options
 constexpr int max_chain = 8;          // CNAME hops followed inside our zones
+constexpr std::uint32_t max_variants = 8;             // rotations prepared per reply
+constexpr std::size_t max_prepared_nodes = 250'000;  // beyond this, answers are computed per query
 
 /// The parts of a query the responder needs.
 struct ParsedQuery {
@@ -25,6 +28,7 @@ struct ParsedQuery {
     std::uint16_t qtype = 0;
     std::uint16_t qclass = 0;
     bool has_question = false;
+    std::size_t question_end = 0;  // offset after the question
     bool has_edns = false;
     dns::Edns edns;
 };
@@ -39,6 +43,7 @@ Parse parse_query(std::span<const std::uint8_t> data, ParsedQuery& q) {
     if (q.h.qdcount == 1) {
         if (Name::read(r, q.qname) != dns::NameError::ok || !r.u16(q.qtype) || !r.u16(q.qclass)) return Parse::formerr;
         q.has_question = true;
+        q.question_end = r.position();
         q.lower = std::string(q.qname.wire());
         dns::wire_lower(q.lower);
     }
@@ -234,71 +239,13 @@ Lookup lookup(const Zone& z, std::string_view lower, std::uint16_t qtype) {
     return {Found::nxdomain, nullptr};
 }
 
-}  // namespace
-
-Outcome Responder::respond(const ZoneSet& zones, std::span<const std::uint8_t> query, const QueryContext& ctx,
-                           std::span<std::uint8_t> out, bool want_text) {
+/// RFC 1034 4.3.2 for a well-formed QUERY in one of our zones (the general path; also what
+/// prepare_answers runs at load time).
+Outcome answer_query(const ZoneSet& zones, const Zone* zone, const ParsedQuery& q, std::size_t limit,
+                     std::span<std::uint8_t> out, const ResponderOptions& opts, std::uint32_t rotation) {
     Outcome oc;
-    ParsedQuery q;
-    Parse p = parse_query(query, q);
-    if (p == Parse::drop || out.size() < dns::header_size) return oc;
-    oc.qtype = q.qtype;
-    if (want_text && q.has_question) oc.qname = q.qname.to_text();
-
-    // RFC 6891 6.2.5: payload sizes below 512 are treated as 512.
-    std::size_t limit = out.size();
-    if (!ctx.tcp) {
-        limit = dns::max_udp_plain;
-        if (q.has_edns) limit = std::clamp<std::size_t>(q.edns.udp_size, dns::max_udp_plain, opts_.edns_size);
-    }
-    limit = std::min({limit, out.size(), dns::max_message});
-
-    auto simple = [&](std::uint16_t rc, bool with_question) {
-        Reply r(out, limit, q, opts_);
-        if (p == Parse::formerr) q.has_edns = false;  // the OPT itself may be what was malformed
-        if (!r.start(with_question)) return oc;
-        oc.action = Action::reply;
-        oc.rcode = rc;
-        oc.size = r.finish(rc);
-        return oc;
-    };
-    if (p == Parse::formerr) return simple(rcode::FORMERR, false);
-    if (p == Parse::notimp) return simple(rcode::NOTIMP, true);
-    if (q.has_edns && q.edns.version != 0) return simple(rcode::BADVERS, false);  // RFC 6891 6.1.3
-    if (q.qclass != dns::klass::IN && q.qclass != dns::klass::ANY) return simple(rcode::REFUSED, true);
-    if (q.qtype == type::OPT || (q.qtype >= 128 && q.qtype <= 250) || q.qtype == type::MAILA || q.qtype == type::MAILB)
-        return simple(rcode::NOTIMP, true);
-
-    const Zone* zone = zones.find_zone(q.lower);
-    if (zone == nullptr) return simple(rcode::REFUSED, true);  // not authoritative: no recursion here
-
-    if (q.qtype == type::AXFR || q.qtype == type::IXFR) {
-        const Zone* apex = zones.zone_by_origin(q.lower);
-        if (apex == nullptr) return simple(rcode::NOTAUTH, true);
-        if (q.qtype == type::AXFR || ctx.tcp) {
-            // RFC 5936 4.2: AXFR needs TCP; IXFR over TCP falls back to a full transfer (RFC 1995 4).
-            if (!ctx.tcp) return simple(rcode::REFUSED, true);
-            bool allowed = std::find(apex->axfr_allow.begin(), apex->axfr_allow.end(), ctx.peer_ip) !=
-                               apex->axfr_allow.end() ||
-                           std::find(apex->axfr_allow.begin(), apex->axfr_allow.end(), "any") != apex->axfr_allow.end();
-            if (!allowed) return simple(rcode::REFUSED, true);
-            oc.action = Action::axfr;
-            oc.zone = apex;
-            return oc;
-        }
-        // RFC 1995 2: IXFR over UDP that cannot be answered incrementally gets the SOA alone.
-        Reply r(out, limit, q, opts_);
-        r.header().aa = true;
-        if (!r.start(true)) return oc;
-        if (!r.rrset(Section::answer, q.qname.wire(), apex->soa(), false)) r.truncate();
-        oc.action = Action::reply;
-        oc.answers = r.answers();
-        oc.size = r.finish(rcode::NOERROR);
-        return oc;
-    }
-
-    Reply r(out, limit, q, opts_);
-    r.set_rotation(opts_.round_robin ? rotation_++ : 0);
+    Reply r(out, limit, q, opts);
+    r.set_rotation(rotation);
     r.header().aa = true;
     if (!r.start(true)) return oc;
     std::uint16_t rc = rcode::NOERROR;
@@ -380,7 +327,7 @@ Outcome Responder::respond(const ZoneSet& zones, std::span<const std::uint8_t> q
     }
     if (!r.truncated() && !any) {
         // NSD adds the zone's NS to positive answers (unless the answer is that NS RRset).
-        if (positive && !opts_.minimal_responses && !(answered == &cur_zone->apex() && q.qtype == type::NS))
+        if (positive && !opts.minimal_responses && !(answered == &cur_zone->apex() && q.qtype == type::NS))
             (void)r.rrset(Section::authority, cur_zone->apex().name.wire(), *cur_zone->apex().find(type::NS), false);
         r.additional(*additional_zone);
     }
@@ -390,6 +337,173 @@ Outcome Responder::respond(const ZoneSet& zones, std::span<const std::uint8_t> q
     oc.answers = r.answers();
     oc.size = r.finish(rc);
     return oc;
+}
+
+/// Header, the query's own question, the prepared sections, and OPT when the query had one.
+std::size_t write_prepared(const Prepared& pr, const std::string& sections, const ParsedQuery& q,
+                           std::span<const std::uint8_t> query, std::span<std::uint8_t> out,
+                           const ResponderOptions& opts) {
+    std::uint8_t* p = out.data();
+    std::uint16_t flags = static_cast<std::uint16_t>(0x8000 | pr.flags | (q.h.rd ? 0x0100 : 0) | (q.h.cd ? 0x0010 : 0));
+    dns::store_u16(p, q.h.id);
+    dns::store_u16(p + 2, flags);
+    dns::store_u16(p + 4, 1);
+    dns::store_u16(p + 6, pr.an);
+    dns::store_u16(p + 8, pr.ns);
+    dns::store_u16(p + 10, static_cast<std::uint16_t>(pr.ar + (q.has_edns ? 1 : 0)));
+    std::memcpy(p + dns::header_size, query.data() + dns::header_size, q.question_end - dns::header_size);
+    std::size_t at = q.question_end;
+    std::memcpy(p + at, sections.data(), sections.size());
+    at += sections.size();
+    if (q.has_edns) {
+        const std::uint8_t opt[opt_size] = {0, 0, 41, static_cast<std::uint8_t>(opts.edns_size >> 8),
+                                            static_cast<std::uint8_t>(opts.edns_size), 0, 0,
+                                            static_cast<std::uint8_t>(q.edns.do_bit ? 0x80 : 0), 0, 0, 0};
+        std::memcpy(p + at, opt, opt_size);
+        at += opt_size;
+    }
+    return at;
+}
+
+}  // namespace
+
+Outcome Responder::respond(const ZoneSet& zones, std::span<const std::uint8_t> query, const QueryContext& ctx,
+                           std::span<std::uint8_t> out, bool want_text) {
+    Outcome oc;
+    ParsedQuery q;
+    Parse p = parse_query(query, q);
+    if (p == Parse::drop || out.size() < dns::header_size) return oc;
+    oc.qtype = q.qtype;
+    if (want_text && q.has_question) oc.qname = q.qname.to_text();
+
+    // RFC 6891 6.2.5: payload sizes below 512 are treated as 512.
+    std::size_t limit = out.size();
+    if (!ctx.tcp) {
+        limit = dns::max_udp_plain;
+        if (q.has_edns) limit = std::clamp<std::size_t>(q.edns.udp_size, dns::max_udp_plain, opts_.edns_size);
+    }
+    limit = std::min({limit, out.size(), dns::max_message});
+
+    auto simple = [&](std::uint16_t rc, bool with_question) {
+        if (p == Parse::formerr) q.has_edns = false;  // the OPT itself may be what was malformed
+        Reply r(out, limit, q, opts_);
+        if (!r.start(with_question)) return oc;
+        oc.action = Action::reply;
+        oc.rcode = rc;
+        oc.size = r.finish(rc);
+        return oc;
+    };
+    if (p == Parse::formerr) return simple(rcode::FORMERR, false);
+    if (p == Parse::notimp) return simple(rcode::NOTIMP, true);
+    if (q.has_edns && q.edns.version != 0) return simple(rcode::BADVERS, false);  // RFC 6891 6.1.3
+    if (q.qclass != dns::klass::IN && q.qclass != dns::klass::ANY) return simple(rcode::REFUSED, true);
+    if (q.qtype == type::OPT || (q.qtype >= 128 && q.qtype <= 250) || q.qtype == type::MAILA || q.qtype == type::MAILB)
+        return simple(rcode::NOTIMP, true);
+
+    const Zone* zone = zones.find_zone(q.lower);
+    if (zone == nullptr) return simple(rcode::REFUSED, true);  // not authoritative: no recursion here
+
+    if (q.qtype == type::AXFR || q.qtype == type::IXFR) {
+        const Zone* apex = zones.zone_by_origin(q.lower);
+        if (apex == nullptr) return simple(rcode::NOTAUTH, true);
+        if (q.qtype == type::AXFR || ctx.tcp) {
+            // RFC 5936 4.2: AXFR needs TCP; IXFR over TCP falls back to a full transfer (RFC 1995 4).
+            if (!ctx.tcp) return simple(rcode::REFUSED, true);
+            bool allowed = std::find(apex->axfr_allow.begin(), apex->axfr_allow.end(), ctx.peer_ip) !=
+                               apex->axfr_allow.end() ||
+                           std::find(apex->axfr_allow.begin(), apex->axfr_allow.end(), "any") != apex->axfr_allow.end();
+            if (!allowed) return simple(rcode::REFUSED, true);
+            oc.action = Action::axfr;
+            oc.zone = apex;
+            return oc;
+        }
+        // RFC 1995 2: IXFR over UDP that cannot be answered incrementally gets the SOA alone.
+        Reply r(out, limit, q, opts_);
+        r.header().aa = true;
+        if (!r.start(true)) return oc;
+        if (!r.rrset(Section::answer, q.qname.wire(), apex->soa(), false)) r.truncate();
+        oc.action = Action::reply;
+        oc.answers = r.answers();
+        oc.size = r.finish(rcode::NOERROR);
+        return oc;
+    }
+
+    // NSD's model: an exact match inside a zone was answered at load time; copy it.
+    if (q.qtype != type::ANY && q.qclass == dns::klass::IN && q.question_end == dns::header_size + q.qname.size() + 4) {
+        if (const Node* node = zone->find(q.lower)) {
+            if (const Prepared* pr = node->prepared_for(q.qtype)) {
+                const std::string& v = pr->variants[pr->variants.size() > 1 ? rotation_++ % pr->variants.size() : 0];
+                std::size_t total = q.question_end + v.size() + (q.has_edns ? opt_size : 0);
+                if (total <= limit) {
+                    oc.size = write_prepared(*pr, v, q, query, out, opts_);
+                    oc.action = Action::reply;
+                    oc.rcode = pr->flags & 0xF;
+                    oc.answers = pr->an;
+                    return oc;
+                }
+            }
+        }
+    }
+    auto general = answer_query(zones, zone, q, limit, out, opts_, opts_.round_robin ? rotation_++ : 0);
+    general.qtype = oc.qtype;
+    general.qname = std::move(oc.qname);
+    return general;
+}
+
+void prepare_answers(const ZoneSet& set, const std::vector<std::shared_ptr<Zone>>& zones,
+                     const ResponderOptions& opts) {
+    std::vector<std::uint8_t> out(dns::max_message);
+    std::size_t budget = max_prepared_nodes;
+    for (const auto& zp : zones) {
+        Zone& z = *zp;
+        z.for_each_node([&](Node& n) {
+            n.prepared.clear();
+            if (budget == 0) return;
+            ParsedQuery q;
+            q.qname = n.name;
+            q.lower = std::string(n.name.wire());
+            dns::wire_lower(q.lower);
+            // Only names answered as themselves: not a zone cut, not glue below one.
+            Lookup lk = lookup(z, q.lower, type::A);
+            if (lk.kind != Found::exact || lk.node != &n) return;
+            --budget;
+            q.qclass = dns::klass::IN;
+            q.has_question = true;
+            q.question_end = dns::header_size + n.name.size() + 4;
+            std::vector<std::uint16_t> types;
+            for (const auto& rs : n.rrsets) types.push_back(rs.type);
+            if (n.find(type::CNAME) != nullptr) {
+                // The answer depends on the type at the end of the chain: prepare the usual ones.
+                for (auto t : {type::A, type::AAAA, type::MX, type::TXT})
+                    if (std::find(types.begin(), types.end(), t) == types.end()) types.push_back(t);
+            } else {
+                types.push_back(0);  // NODATA, the same for every absent type
+            }
+            std::uint16_t absent = 65280;  // a private-use type (RFC 6895) the node does not have
+            while (n.find(absent) != nullptr) ++absent;
+            for (auto t : types) {
+                Prepared pr;
+                pr.qtype = t;
+                q.qtype = t == 0 ? absent : t;
+                for (std::uint32_t k = 0; k < max_variants; ++k) {
+                    Outcome oc = answer_query(set, &z, q, dns::max_message, out, opts, k);
+                    if (oc.action != Action::reply || oc.truncated) break;
+                    std::string v(reinterpret_cast<const char*>(out.data()) + q.question_end, oc.size - q.question_end);
+                    // Variants repeat with the period of the rotation: stop at the first repeat.
+                    if (k > 0 && v == pr.variants.front()) break;
+                    if (k == 0) {
+                        pr.flags = static_cast<std::uint16_t>(dns::load_u16(out.data() + 2) & 0x040F);  // AA, RCODE
+                        pr.an = dns::load_u16(out.data() + 6);
+                        pr.ns = dns::load_u16(out.data() + 8);
+                        pr.ar = dns::load_u16(out.data() + 10);
+                    }
+                    pr.variants.push_back(std::move(v));
+                    if (!opts.round_robin) break;
+                }
+                if (!pr.variants.empty()) n.prepared.push_back(std::move(pr));
+            }
+        });
+    }
 }
 
 AxfrWriter::AxfrWriter(const Zone& zone, std::uint16_t id, const dns::Name& qname)

@@ -4,9 +4,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dns/message.hpp"
 #include "dnsd/zone.hpp"
@@ -82,6 +84,12 @@ private:
     std::size_t sent_ = 0;
     bool first_ = true;
 };
+
+/// NSD's model: computes at load time the reply to every exact-match query for the usual
+/// types at every authoritative name (at most 250,000 names), so that the hot path is a hash
+/// lookup and a copy. Call with the complete set, before it is shared.
+void prepare_answers(const ZoneSet& set, const std::vector<std::shared_ptr<Zone>>& zones,
+                     const ResponderOptions& opts);
 
 /// "NOERROR", "BADVERS", ... for the 12-bit rcode.
 [[nodiscard]] std::string rcode_name(std::uint16_t rcode);

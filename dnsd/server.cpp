@@ -97,10 +97,20 @@ std::shared_ptr<const ZoneSet> ZoneStore::get() const {
     return zones_;
 }
 
-bool reload_zones(ZoneStore& store, const std::vector<ZoneSpec>& specs) {
+ResponderOptions responder_options(const Config& cfg) {
+    ResponderOptions o;
+    o.edns_size = static_cast<std::uint16_t>(std::clamp(cfg.edns_size, 512u, 4096u));
+    o.round_robin = cfg.round_robin;
+    o.minimal_responses = cfg.minimal_responses;
+    return o;
+}
+
+bool reload_zones(ZoneStore& store, const std::vector<ZoneSpec>& specs, const ResponderOptions& opts) {
     auto start = std::chrono::steady_clock::now();
     std::string error;
-    auto set = load_zones(specs, error);
+    auto set = load_zones(specs, error, [&](const ZoneSet& s, const std::vector<std::shared_ptr<Zone>>& zones) {
+        prepare_answers(s, zones, opts);
+    });
     if (!set) {
         spdlog::error("zones not loaded, {}: {}", store.get() ? "still serving the previous ones" : "nothing to serve",
                       error);
@@ -232,9 +242,7 @@ net::task<void> tcp_session(net::Stream& s, const Shared& sh) {
 void serve(app::Daemon& d, net::Runtime& rt, const Config& cfg, ZoneStore& store) {
     auto sh = std::make_shared<Shared>();
     sh->cfg = cfg;
-    sh->opts.edns_size = static_cast<std::uint16_t>(std::clamp(cfg.edns_size, 512u, 4096u));
-    sh->opts.round_robin = cfg.round_robin;
-    sh->opts.minimal_responses = cfg.minimal_responses;
+    sh->opts = responder_options(cfg);
     sh->store = &store;
     // TCP first: with port 0 the kernel picks one, and UDP must then use the same port
     // (RFC 7766 5: a server answers over both transports on the same address).

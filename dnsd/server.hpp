@@ -53,9 +53,12 @@ private:
     std::atomic<std::uint64_t> generation_{0};
 };
 
-/// Loads the configured zones; on success swaps them in and returns true, else logs
-/// "file:line: message" and keeps the old ones (first load: returns false).
-bool reload_zones(ZoneStore& store, const std::vector<ZoneSpec>& specs);
+/// The responder's options from the configuration.
+[[nodiscard]] ResponderOptions responder_options(const Config& cfg);
+
+/// Loads the configured zones and precomputes their answers; on success swaps them in and
+/// returns true, else logs "file:line: message" and keeps the old ones (first load: false).
+bool reload_zones(ZoneStore& store, const std::vector<ZoneSpec>& specs, const ResponderOptions& opts);
 
 /// Adds the UDP and TCP services on the daemon's --listen addresses and announces them.
 void serve(app::Daemon& d, net::Runtime& rt, const Config& cfg, ZoneStore& store);

@@ -10,6 +10,15 @@ const RRset* Node::find(std::uint16_t type) const {
     return nullptr;
 }
 
+const Prepared* Node::prepared_for(std::uint16_t qtype) const {
+    const Prepared* fallback = nullptr;
+    for (const auto& p : prepared) {
+        if (p.qtype == qtype) return &p;
+        if (p.qtype == 0) fallback = &p;
+    }
+    return fallback;
+}
+
 namespace {
 
 std::string lower_key(const dns::Name& n) {
@@ -130,8 +139,10 @@ const Zone* ZoneSet::zone_by_origin(std::string_view w) const {
     return it == by_origin_.end() ? nullptr : it->second;
 }
 
-std::shared_ptr<const ZoneSet> load_zones(const std::vector<ZoneSpec>& specs, std::string& error) {
+std::shared_ptr<const ZoneSet> load_zones(const std::vector<ZoneSpec>& specs, std::string& error,
+                                          const ZonePrepare& prepare) {
     auto set = std::make_shared<ZoneSet>();
+    std::vector<std::shared_ptr<Zone>> built;
     for (const auto& spec : specs) {
         dns::ZoneParseOptions opts;
         opts.origin = spec.origin;
@@ -158,11 +169,13 @@ std::shared_ptr<const ZoneSet> load_zones(const std::vector<ZoneSpec>& specs, st
         if (!z) return nullptr;
         z->axfr_allow = spec.axfr_allow;
         z->file = spec.file;
+        built.push_back(z);
         if (!set->add(std::move(z))) {
             error = spec.file + ":0: zone " + origin->to_text() + " is configured twice";
             return nullptr;
         }
     }
+    if (prepare) prepare(*set, built);
     return set;
 }
 

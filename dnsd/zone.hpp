@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,13 +24,25 @@ struct RRset {
     std::vector<std::string> rdatas;
 };
 
+/// A reply computed at load time for an exact match (NSD's model): the sections that follow
+/// a question for this node's name and `qtype` at offset 12, with their counts.
+struct Prepared {
+    std::uint16_t qtype = 0;  ///< 0: every type not listed (NODATA)
+    std::uint16_t flags = 0;  ///< the AA and RCODE bits of the header
+    std::uint16_t an = 0, ns = 0, ar = 0;
+    std::vector<std::string> variants;  ///< one per rotation of multi-record RRsets
+};
+
 /// One owner name in a zone (possibly an empty non-terminal with no RRsets).
 struct Node {
     dns::Name name;                  ///< as written in the zone file (case preserved)
     std::vector<RRset> rrsets;       ///< in order of first appearance
     bool delegation = false;         ///< NS below the apex: a zone cut (RFC 1034 4.2.1)
+    std::vector<Prepared> prepared;  ///< filled after loading, when the node is authoritative
     /// The RRset of `type`, or nullptr.
     [[nodiscard]] const RRset* find(std::uint16_t type) const;
+    /// The prepared reply for `qtype`, or nullptr.
+    [[nodiscard]] const Prepared* prepared_for(std::uint16_t qtype) const;
 };
 
 /// Hash and equality on lower-cased wire names, with string_view lookups.
@@ -67,6 +80,12 @@ public:
     /// Every record except the SOA, for AXFR (RFC 5936 2.2: SOA first and last).
     [[nodiscard]] const std::vector<dns::Rr>& records() const { return records_; }
     [[nodiscard]] std::size_t node_count() const { return nodes_.size(); }
+
+    /// Calls `fn` on every node; only while the zone is being built (before it is shared).
+    template <class Fn>
+    void for_each_node(Fn&& fn) {
+        for (auto& [k, n] : nodes_) fn(n);
+    }
 
     /// Addresses allowed to transfer this zone (empty: nobody).
     std::vector<std::string> axfr_allow;
@@ -106,8 +125,12 @@ struct ZoneSpec {
     std::vector<std::string> axfr_allow;
 };
 
+/// Called once every zone is in the set, before it is shared (to precompute answers).
+using ZonePrepare = std::function<void(const ZoneSet&, const std::vector<std::shared_ptr<Zone>>&)>;
+
 /// Parses and builds every zone. Returns nullptr and sets `error` ("file:line: message")
 /// at the first failing zone.
-[[nodiscard]] std::shared_ptr<const ZoneSet> load_zones(const std::vector<ZoneSpec>& specs, std::string& error);
+[[nodiscard]] std::shared_ptr<const ZoneSet> load_zones(const std::vector<ZoneSpec>& specs, std::string& error,
+                                                        const ZonePrepare& prepare = {});
 
 }  // namespace dnsd

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <vector>
 
 #include "test_zones.hpp"
@@ -233,4 +234,63 @@ TEST(Axfr, SoaFirstAndLastAcrossMessages) {
         EXPECT_EQ(all.back().type, type::SOA);
         EXPECT_EQ(w.records_sent(), all.size());
     }
+}
+
+TEST(Prepared, SameBytesAsComputedPerQuery) {
+    ResponderOptions opts;
+    opts.round_robin = false;
+    auto plain = dnsd::test::example_set();
+    auto prepared = dnsd::test::example_set(
+        [&](const ZoneSet& s, const std::vector<std::shared_ptr<Zone>>& z) { prepare_answers(s, z, opts); });
+    const Zone& pz = *prepared->zones()[0];
+    std::string www(dns::Name::parse("www.example.test.").wire());
+    ASSERT_NE(pz.find(www)->prepared_for(type::A), nullptr);
+    std::string glue(dns::Name::parse("ns.sub.example.test.").wire());
+    EXPECT_EQ(pz.find(glue)->prepared_for(type::A), nullptr);  // below a cut: never prepared
+    Responder a(opts), b(opts);
+    const char* names[] = {"example.test.", "WWW.example.test.", "www.example.test.", "mail.example.test.",
+                           "ns1.example.test.", "alias.example.test.", "chain.example.test.", "dangling.example.test.",
+                           "away.example.test.", "b.ent.example.test.", "a.b.ent.example.test.", "big.example.test.",
+                           "*.wild.example.test.", "x.wild.example.test.", "sub.example.test.", "nope.example.test."};
+    std::uint16_t types[] = {type::A, type::AAAA, type::NS, type::MX, type::SOA, type::TXT, type::CNAME, type::SRV};
+    for (const char* name : names) {
+        for (auto t : types) {
+            for (std::uint16_t edns : {0, 1232}) {
+                for (bool tcp : {false, true}) {
+                    auto q = make_query(name, t, edns, 0x7777);
+                    q[2] |= 0x01;  // RD, copied
+                    std::vector<std::uint8_t> o1(65535), o2(65535);
+                    auto r1 = a.respond(*plain, q, QueryContext{tcp, {}}, o1);
+                    auto r2 = b.respond(*prepared, q, QueryContext{tcp, {}}, o2);
+                    ASSERT_EQ(r1.size, r2.size) << name << " " << t << " " << edns << " " << tcp;
+                    EXPECT_TRUE(std::equal(o1.begin(), o1.begin() + static_cast<long>(r1.size), o2.begin()))
+                        << name << " " << t << " " << edns << " " << tcp;
+                    EXPECT_EQ(r1.rcode, r2.rcode);
+                }
+            }
+        }
+    }
+}
+
+TEST(Prepared, RotationVariants) {
+    ResponderOptions opts;
+    auto set = dnsd::test::example_set(
+        [&](const ZoneSet& s, const std::vector<std::shared_ptr<Zone>>& z) { prepare_answers(s, z, opts); });
+    std::string www(dns::Name::parse("www.example.test.").wire());
+    const Prepared* p = set->zones()[0]->find(www)->prepared_for(type::A);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->variants.size(), 3u);  // three A records: three rotations
+    std::string mail(dns::Name::parse("mail.example.test.").wire());
+    EXPECT_EQ(set->zones()[0]->find(mail)->prepared_for(type::A)->variants.size(), 1u);
+    Responder r(opts);
+    std::set<std::string> firsts;
+    for (int i = 0; i < 6; ++i) {
+        std::vector<std::uint8_t> out(512);
+        auto q = make_query("www.example.test.", type::A);
+        auto oc = r.respond(*set, q, QueryContext{}, out);
+        dns::Message m;
+        ASSERT_EQ(dns::parse_message({out.data(), oc.size}, m), dns::ParseError::ok);
+        firsts.insert(m.answer.front().rdata);
+    }
+    EXPECT_EQ(firsts.size(), 3u);
 }

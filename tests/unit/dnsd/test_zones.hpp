@@ -5,6 +5,8 @@
 
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "dnsd/zone.hpp"
 
@@ -48,13 +50,16 @@ big      TXT   "4123456789012345678901234567890123456789012345678901234567890123
 big      TXT   "5123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
 )";
 
-inline std::shared_ptr<const ZoneSet> example_set() {
+/// The example zone as a set; `prepare` runs `prepared` (e.g. prepare_answers) before sharing.
+template <class Prepare = std::nullptr_t>
+std::shared_ptr<const ZoneSet> example_set(Prepare prepared = nullptr) {
     std::string err;
     auto z = build_zone(example_zone, "example.test.", err);
     EXPECT_TRUE(z) << err;
     auto set = std::make_shared<ZoneSet>();
     z->axfr_allow = {"127.0.0.1"};
     EXPECT_TRUE(set->add(z));
+    if constexpr (!std::is_same_v<Prepare, std::nullptr_t>) prepared(*set, std::vector<std::shared_ptr<Zone>>{z});
     return set;
 }
 

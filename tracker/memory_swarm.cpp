@@ -188,6 +188,13 @@ AnnounceStatus upsert(std::vector<P>& vec, Torrent& t, const AnnounceParams& p, 
         P rec{};
         std::memcpy(rec.ip, p.peer.ip.data(), ip_len<P>);
         rec.port = p.peer.port;
+        if (vec.size() == vec.capacity()) {
+            // Grow by 1.5x rather than the library's 2x: most swarms are small and their
+            // slack is most of the store's memory (10 peers: 11 slots, not 16).
+            const auto at = it - vec.begin();
+            vec.reserve(vec.size() + vec.size() / 2 + 1);
+            it = vec.begin() + at;
+        }
         it = vec.insert(it, rec);
     }
     it->id = p.peer_id;

@@ -35,6 +35,9 @@ trap 'exit 130' INT TERM
 mkdir -p "$tmp/www" "$tmp/nginx/logs" "$tmp/nginx/temp"
 head -c 1024 /dev/urandom >"$tmp/www/1k.bin"
 head -c 1048576 /dev/urandom >"$tmp/www/1m.bin"
+# As root, nginx's workers run as nobody: they must be able to read the files.
+chmod 755 "$tmp" "$tmp/www"
+chmod 644 "$tmp/www/"*
 
 free_port() {
     /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -1,7 +1,5 @@
 #include "http/server.hpp"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -150,8 +148,16 @@ public:
           opts_(o),
           reader_(s, o.limits.parser.max_header_bytes + 4),
           parser_(o.limits.parser) {
-        if (net::Trace::enabled()) trace_.emplace("http", s.id(), net::to_string(s.peer()));
+        if (net::Trace::enabled()) {
+            trace_.emplace("http", s.id(), net::to_string(s.peer()));
+            trace_->note("connected");
+        }
     }
+    ~Session() {
+        if (trace_) trace_->note("closed after " + std::to_string(served_) + " request(s)");
+    }
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
 
     net::task<void> run();
 
@@ -284,17 +290,10 @@ net::task<std::uint64_t> Session::write_response(bool head_only, int version_min
         co_await s_.write(std::span<const asio::const_buffer>(bufs.data(), send_body ? 2 : 1), ec);
         co_return ec ? 0 : (send_body ? resp_.body.size() : 0);
     }
-    // Head, then the file. On plain TCP the head goes out with MSG_MORE so that it shares a
-    // segment with the first file bytes (nodelay is on); a short send falls back to write().
-    std::size_t sent = 0;
-    if (!s_.is_tls()) {
-        const ssize_t n = ::send(s_.socket().native_handle(), out_.data(), out_.size(), MSG_MORE | MSG_NOSIGNAL);
-        if (n > 0) sent = static_cast<std::size_t>(n);
-    }
-    if (sent < out_.size()) {
-        co_await s_.write(std::string_view(out_).substr(sent), ec);
-        if (ec) co_return 0;
-    }
+    // Head, then the file. (Sending the head with MSG_MORE to share a segment with the file
+    // stalled on partial sendfile writes: the corked tail waited for delayed ACKs.)
+    co_await s_.write(out_, ec);
+    if (ec) co_return 0;
     std::uint64_t off = resp_.file_offset, left = resp_.file_length, done = 0;
     while (left > 0) {
         const std::uint64_t step = std::min(left, kSendStep);

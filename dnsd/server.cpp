@@ -155,14 +155,21 @@ Worker& worker(const ZoneStore& store, const ResponderOptions& opts) {
     return w;
 }
 
-std::string summary(const Outcome& oc) {
-    std::string s = "Q: " + dns::type_to_string(oc.qtype) + " " + (oc.qname.empty() ? "?" : oc.qname) + " -> ";
-    if (oc.action == Action::drop) return s + "dropped";
-    if (oc.action == Action::axfr) return s + "AXFR";
-    s += rcode_name(oc.rcode) + " " + std::to_string(oc.answers) + (oc.answers == 1 ? " answer" : " answers");
+/// "A www.hamburger.edu." for transcripts.
+std::string question_text(const Outcome& oc) {
+    return dns::type_to_string(oc.qtype) + " " + (oc.qname.empty() ? "?" : oc.qname);
+}
+
+/// "NOERROR 2 answers", "dropped", "AXFR".
+std::string result_text(const Outcome& oc) {
+    if (oc.action == Action::drop) return "dropped";
+    if (oc.action == Action::axfr) return "AXFR";
+    std::string s = rcode_name(oc.rcode) + " " + std::to_string(oc.answers) + (oc.answers == 1 ? " answer" : " answers");
     if (oc.truncated) s += " TC";
     return s;
 }
+
+std::string summary(const Outcome& oc) { return "Q: " + question_text(oc) + " -> " + result_text(oc); }
 
 struct Shared {
     Config cfg;
@@ -206,7 +213,10 @@ net::task<void> tcp_session(net::Stream& s, const Shared& sh) {
         std::span<const std::uint8_t> query(reinterpret_cast<const std::uint8_t*>(rd.data().data()) + 2, len);
         QueryContext ctx{true, peer_ip};
         Outcome oc = w.responder.respond(*zones, query, ctx, std::span(out).subspan(2), t.enabled());
-        if (t.enabled()) t.client(summary(oc));
+        if (t.enabled()) {
+            t.client(question_text(oc));
+            t.server(result_text(oc));
+        }
         rd.consume(2 + len);
         if (oc.action == Action::drop) continue;
         if (oc.action == Action::reply) {

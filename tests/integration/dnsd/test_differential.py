@@ -61,5 +61,32 @@ class DifferentialTest(unittest.TestCase):
                         compare(self, a, b)
 
 
+@unittest.skipUnless(nsd_binary(), "nsd is not installed")
+class NsdSecondaryTest(unittest.TestCase):
+    def test_nsd_transfers_the_zone_from_dnsd(self):
+        import time
+        from harness import run
+        with Daemon("dnsd", "--zone", zone("example.test.zone"), "--axfr-allow", "127.0.0.1") as d:
+            primary = f"127.0.0.1@{d.tcp_port()}"
+            sec = [("example.test", "example.test.secondary", f"request-xfr: AXFR {primary} NOKEY",
+                    f"allow-notify: 127.0.0.1 NOKEY")]
+            with Nsd(sec, wait_for_zone=False) as nsd:
+                deadline = time.monotonic() + 30
+                got = []
+                while time.monotonic() < deadline:
+                    p = run(["dig", "@127.0.0.1", "-p", str(nsd.port), "+short", "+time=1", "+tries=1",
+                             "www.example.test", "A"], check=False)
+                    got = sorted(p.stdout.split())
+                    if got:
+                        break
+                    time.sleep(0.2)
+                self.assertEqual(got, ["192.0.2.10", "192.0.2.11", "192.0.2.12"], nsd.read_log())
+                p = run(["dig", "@127.0.0.1", "-p", str(nsd.port), "+short", "example.test", "SOA"])
+                self.assertIn("2026112301", p.stdout)
+                p = run(["dig", "@127.0.0.1", "-p", str(nsd.port), "+short", "weird.example.test", "TYPE65280"])
+                self.assertEqual(p.stdout.strip().lower(), "\\# 4 0a000001")
+            self.assertIn("AXFR example.test.", d.log())
+
+
 if __name__ == "__main__":
     main()

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 
 namespace dnsd {
 
@@ -20,18 +21,68 @@ constexpr int max_chain = 8;          // CNAME hops followed inside our zones
 constexpr std::uint32_t max_variants = 8;             // rotations prepared per reply
 constexpr std::size_t max_prepared_nodes = 250'000;  // beyond this, answers are computed per query
 
-/// The parts of a query the responder needs.
+/// The parts of a query the responder needs. The question name lives in fixed buffers so
+/// that the common path allocates nothing; a dns::Name is built only when needed.
 struct ParsedQuery {
     dns::Header h;
-    Name qname;
-    std::string lower;  // lower-cased wire qname
+    std::array<char, dns::max_name_length> wire_buf;   // uninitialised: only [0, qlen) is used
+    std::array<char, dns::max_name_length> lower_buf;  // the same, lower-cased
+    std::size_t qlen = 0;
     std::uint16_t qtype = 0;
     std::uint16_t qclass = 0;
     bool has_question = false;
     std::size_t question_end = 0;  // offset after the question
     bool has_edns = false;
     dns::Edns edns;
+    mutable std::optional<Name> name_cache;
+
+    [[nodiscard]] std::string_view wire() const { return {wire_buf.data(), qlen}; }
+    [[nodiscard]] std::string_view lower() const { return {lower_buf.data(), qlen}; }
+    [[nodiscard]] const Name& qname() const {
+        if (!name_cache) name_cache = Name::from_wire(wire());
+        return *name_cache;
+    }
+    void set_name(std::string_view w) {
+        qlen = w.size();
+        std::memcpy(wire_buf.data(), w.data(), qlen);
+        for (std::size_t i = 0; i < qlen; ++i)
+            lower_buf[i] = static_cast<char>(dns::ascii_lower(static_cast<std::uint8_t>(w[i])));
+        name_cache.reset();
+    }
 };
+
+/// Reads the question name; the usual uncompressed form is copied straight from the packet,
+/// anything with a pointer goes through the general (safe) decompressor.
+bool read_qname(dns::ByteReader& r, ParsedQuery& q) {
+    auto msg = r.whole();
+    std::size_t start = r.position(), pos = start;
+    for (;;) {
+        if (pos >= msg.size()) return false;
+        std::uint8_t l = msg[pos];
+        if ((l & 0xC0) != 0) {
+            Name n;
+            if (!r.seek(start) || Name::read(r, n) != dns::NameError::ok) return false;
+            q.set_name(n.wire());
+            return true;
+        }
+        if (pos - start + 1 + l > dns::max_name_length || pos + 1 + l > msg.size()) return false;
+        pos += 1 + l;
+        if (l == 0) break;
+    }
+    q.set_name({reinterpret_cast<const char*>(msg.data()) + start, pos - start});
+    return r.seek(pos);
+}
+
+/// Skips an owner name of a record we do not look at; sets `root` for the root name.
+bool skip_name(dns::ByteReader& r, bool& root) {
+    std::uint8_t first = 0;
+    if (!r.available(1)) return false;
+    first = r.whole()[r.position()];
+    root = first == 0;
+    if (root) return r.skip(1);
+    Name ignored;
+    return Name::read(r, ignored) == dns::NameError::ok;
+}
 
 enum class Parse { ok, drop, formerr, notimp };
 
@@ -41,27 +92,24 @@ Parse parse_query(std::span<const std::uint8_t> data, ParsedQuery& q) {
     if (q.h.qr) return Parse::drop;        // a response sent to us: never answer (reflection loops)
     // RFC 1035 4.1.2: a query carries exactly one question in practice (RFC 9619).
     if (q.h.qdcount == 1) {
-        if (Name::read(r, q.qname) != dns::NameError::ok || !r.u16(q.qtype) || !r.u16(q.qclass)) return Parse::formerr;
+        if (!read_qname(r, q) || !r.u16(q.qtype) || !r.u16(q.qclass)) return Parse::formerr;
         q.has_question = true;
         q.question_end = r.position();
-        q.lower = std::string(q.qname.wire());
-        dns::wire_lower(q.lower);
     }
     if (q.h.opcode != dns::opcode::QUERY) return Parse::notimp;
     if (q.h.qdcount != 1) return Parse::formerr;
     // Skip answer and authority records; look for one OPT in the additional section.
     unsigned total = unsigned{q.h.ancount} + q.h.nscount + q.h.arcount;
     for (unsigned i = 0; i < total; ++i) {
-        Name owner;
+        bool root = false;
         std::uint16_t t = 0, cls = 0, rdlen = 0;
         std::uint32_t ttl = 0;
-        if (Name::read(r, owner) != dns::NameError::ok || !r.u16(t) || !r.u16(cls) || !r.u32(ttl) || !r.u16(rdlen))
-            return Parse::formerr;
+        if (!skip_name(r, root) || !r.u16(t) || !r.u16(cls) || !r.u32(ttl) || !r.u16(rdlen)) return Parse::formerr;
         std::span<const std::uint8_t> rd;
         if (!r.bytes(rdlen, rd)) return Parse::formerr;
         if (t != type::OPT) continue;
         // RFC 6891 6.1.1: one OPT, owner root, in the additional section.
-        if (i < unsigned{q.h.ancount} + q.h.nscount || !owner.is_root() || q.has_edns) return Parse::formerr;
+        if (i < unsigned{q.h.ancount} + q.h.nscount || !root || q.has_edns) return Parse::formerr;
         q.has_edns = true;
         q.edns.udp_size = cls;
         q.edns.ext_rcode = static_cast<std::uint8_t>(ttl >> 24);
@@ -88,7 +136,7 @@ public:
 
     bool start(bool with_question) {
         if (!w_.header(h_)) return false;
-        if (with_question && q_.has_question && !w_.question(q_.qname, q_.qtype, q_.qclass)) return false;
+        if (with_question && q_.has_question && !w_.question(q_.qname(), q_.qtype, q_.qclass)) return false;
         after_question_ = w_.mark();
         return true;
     }
@@ -250,8 +298,8 @@ Outcome answer_query(const ZoneSet& zones, const Zone* zone, const ParsedQuery& 
     if (!r.start(true)) return oc;
     std::uint16_t rc = rcode::NOERROR;
 
-    std::string cur_lower = q.lower;
-    std::string_view cur_owner = q.qname.wire();
+    std::string cur_lower(q.lower());
+    std::string_view cur_owner = q.wire();
     std::string cur_target;  // keeps the CNAME target's text alive while it is the owner
     const Zone* cur_zone = zone;
     bool positive = false;
@@ -298,7 +346,7 @@ Outcome answer_query(const ZoneSet& zones, const Zone* zone, const ParsedQuery& 
             std::string next = cur_target;
             dns::wire_lower(next);
             const Zone* nz = zones.find_zone(next);
-            if (nz == nullptr || hop + 1 >= max_chain || next == cur_lower || next == q.lower) {
+            if (nz == nullptr || hop + 1 >= max_chain || next == cur_lower || next == q.lower()) {
                 // The chain leaves our zones (or loops): the resolver goes on from here; NSD
                 // then adds no authority either.
                 answered = nullptr;
@@ -374,7 +422,7 @@ Outcome Responder::respond(const ZoneSet& zones, std::span<const std::uint8_t> q
     Parse p = parse_query(query, q);
     if (p == Parse::drop || out.size() < dns::header_size) return oc;
     oc.qtype = q.qtype;
-    if (want_text && q.has_question) oc.qname = q.qname.to_text();
+    if (want_text && q.has_question) oc.qname = q.qname().to_text();
 
     // RFC 6891 6.2.5: payload sizes below 512 are treated as 512.
     std::size_t limit = out.size();
@@ -400,11 +448,11 @@ Outcome Responder::respond(const ZoneSet& zones, std::span<const std::uint8_t> q
     if (q.qtype == type::OPT || (q.qtype >= 128 && q.qtype <= 250) || q.qtype == type::MAILA || q.qtype == type::MAILB)
         return simple(rcode::NOTIMP, true);
 
-    const Zone* zone = zones.find_zone(q.lower);
+    const Zone* zone = zones.find_zone(q.lower());
     if (zone == nullptr) return simple(rcode::REFUSED, true);  // not authoritative: no recursion here
 
     if (q.qtype == type::AXFR || q.qtype == type::IXFR) {
-        const Zone* apex = zones.zone_by_origin(q.lower);
+        const Zone* apex = zones.zone_by_origin(q.lower());
         if (apex == nullptr) return simple(rcode::NOTAUTH, true);
         if (q.qtype == type::AXFR || ctx.tcp) {
             // RFC 5936 4.2: AXFR needs TCP; IXFR over TCP falls back to a full transfer (RFC 1995 4).
@@ -421,7 +469,7 @@ Outcome Responder::respond(const ZoneSet& zones, std::span<const std::uint8_t> q
         Reply r(out, limit, q, opts_);
         r.header().aa = true;
         if (!r.start(true)) return oc;
-        if (!r.rrset(Section::answer, q.qname.wire(), apex->soa(), false)) r.truncate();
+        if (!r.rrset(Section::answer, q.wire(), apex->soa(), false)) r.truncate();
         oc.action = Action::reply;
         oc.answers = r.answers();
         oc.size = r.finish(rcode::NOERROR);
@@ -429,8 +477,8 @@ Outcome Responder::respond(const ZoneSet& zones, std::span<const std::uint8_t> q
     }
 
     // NSD's model: an exact match inside a zone was answered at load time; copy it.
-    if (q.qtype != type::ANY && q.qclass == dns::klass::IN && q.question_end == dns::header_size + q.qname.size() + 4) {
-        if (const Node* node = zone->find(q.lower)) {
+    if (q.qtype != type::ANY && q.qclass == dns::klass::IN && q.question_end == dns::header_size + q.qlen + 4) {
+        if (const Node* node = zone->find(q.lower())) {
             if (const Prepared* pr = node->prepared_for(q.qtype)) {
                 const std::string& v = pr->variants[pr->variants.size() > 1 ? rotation_++ % pr->variants.size() : 0];
                 std::size_t total = q.question_end + v.size() + (q.has_edns ? opt_size : 0);
@@ -460,11 +508,9 @@ void prepare_answers(const ZoneSet& set, const std::vector<std::shared_ptr<Zone>
             n.prepared.clear();
             if (budget == 0) return;
             ParsedQuery q;
-            q.qname = n.name;
-            q.lower = std::string(n.name.wire());
-            dns::wire_lower(q.lower);
+            q.set_name(n.name.wire());
             // Only names answered as themselves: not a zone cut, not glue below one.
-            Lookup lk = lookup(z, q.lower, type::A);
+            Lookup lk = lookup(z, q.lower(), type::A);
             if (lk.kind != Found::exact || lk.node != &n) return;
             --budget;
             q.qclass = dns::klass::IN;

@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 
@@ -41,8 +42,8 @@ int open_checked(int root_fd, const char* path, int flags, mode_t mode) {
 
 int open_beneath(int root_fd, const std::string& relative, int flags, mode_t mode) {
     const char* path = relative.empty() ? "." : relative.c_str();
-    static bool have_openat2 = true;
-    if (have_openat2) {
+    static std::atomic<bool> have_openat2{true};
+    if (have_openat2.load(std::memory_order_relaxed)) {
         open_how how{};
         how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
         how.mode = (flags & O_CREAT) ? mode : 0;
@@ -50,7 +51,7 @@ int open_beneath(int root_fd, const std::string& relative, int flags, mode_t mod
         const long fd = ::syscall(SYS_openat2, root_fd, path, &how, sizeof how);
         if (fd >= 0) return static_cast<int>(fd);
         if (errno != ENOSYS) return -errno;
-        have_openat2 = false;
+        have_openat2.store(false, std::memory_order_relaxed);
     }
     return open_checked(root_fd, path, flags, mode);
 }

@@ -149,7 +149,7 @@ public:
           reader_(s, o.limits.parser.max_header_bytes + 4),
           parser_(o.limits.parser) {
         if (net::Trace::enabled()) {
-            trace_.emplace("http", s.id(), net::to_string(s.peer()));
+            trace_.emplace(o.trace_label, s.id(), net::to_string(s.peer()));
             trace_->note("connected");
         }
     }
@@ -169,6 +169,14 @@ private:
     net::task<void> linger();
     void log(const Request* req, int status, std::uint64_t bytes, std::time_t t) const {
         if (opts_.log) opts_.log(LogEntry{s_.peer(), req, status, bytes, t});
+    }
+
+    // An idle keep-alive connection should cost little memory: keep small buffers for reuse,
+    // give big ones back.
+    void release_large_buffers() {
+        constexpr std::size_t kKeep = 4096;
+        for (std::string* str : {&head_copy_, &body_, &out_, &resp_.body, &resp_.fields})
+            if (str->capacity() > kKeep) std::string().swap(*str);
     }
 
     net::Stream& s_;
@@ -412,6 +420,7 @@ net::task<void> Session::run() {
         resp_.file.reset();
         if (ec) co_return;
         reader_.consume(used);
+        release_large_buffers();
         if (!keep) {
             // Pipelined bytes after a closing response are dropped; linger so they do not reset it.
             if (!reader_.empty()) co_await linger();

@@ -120,6 +120,8 @@ struct ServerOptions {
     /// (and before "100 Continue"), with `body` empty. Returning true sends `resp` at once
     /// and closes the connection (the body is never read), e.g. 405 for a PUT that is not allowed.
     std::function<bool(const ServerRequest&, Response&)> before_body{};
+    /// Protocol label of transcript lines (--trace): "http #12 127.0.0.1:5000 C: GET / HTTP/1.1".
+    std::string trace_label = "http";
 };
 
 /// Serves HTTP/1.1 (and 1.0) on `stream` until the client closes, a limit or deadline ends

@@ -37,7 +37,11 @@ std::optional<HostPort> parse_host_port(std::string_view text) {
 }
 
 std::string to_string(const asio::ip::address& a) {
-    return a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+    if (!a.is_v6()) return a.to_string();
+    // Appending instead of `"[" + s + "]"` avoids a g++ 12 -Wrestrict false positive at -O2.
+    std::string out = "[";
+    out.append(a.to_string()).push_back(']');
+    return out;
 }
 
 std::string to_string(const tcp::endpoint& ep) {

@@ -85,9 +85,26 @@ zone:
   zonefile: $zone
 CONF
 "$NSD_BIN" -d -c "$tmp/nsd.conf" > "$tmp/nsd.log" 2>&1 &
-pids+=($!)
+nsd_pid=$!
+pids+=($nsd_pid)
 "$DNSD_BIN" --zone "$zone" --listen "127.0.0.1:$DNSD_PORT" --threads "$CORES" --log-level warn > "$tmp/dnsd.log" 2>&1 &
-pids+=($!)
+dnsd_pid=$!
+pids+=($dnsd_pid)
+
+# CPU time (clock ticks) of a server and its child processes (NSD forks its workers): a
+# figure that other load on the machine disturbs less than queries per second.
+descendants() {
+  local c
+  for c in $(pgrep -P "$1" || true); do echo "$c"; descendants "$c"; done
+}
+cpu_ticks() {
+  local total=0 p
+  for p in "$1" $(descendants "$1"); do
+    # utime and stime are fields 14 and 15; the name before them may contain spaces.
+    [ -r "/proc/$p/stat" ] && total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
+  done
+  echo "$total"
+}
 
 wait_up() {
   for _ in $(seq 1 100); do
@@ -102,21 +119,28 @@ wait_up "$NSD_PORT"
 wait_up "$DNSD_PORT"
 
 # --- runs ------------------------------------------------------------------------------
-run_perf() {  # port -> "qps lost"
-  local out
+run_perf() {  # port pid -> "qps lost cpu-microseconds-per-query"
+  local out before after
+  before="$(cpu_ticks "$2")"
   out="$(dnsperf -s 127.0.0.1 -p "$1" -d "$queries" -l "$DURATION" -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" 2>&1)"
-  local qps lost
+  after="$(cpu_ticks "$2")"
+  local qps lost completed
   qps="$(awk '/Queries per second:/ {print $4}' <<<"$out")"
   lost="$(awk '/Queries lost:/ {print $3}' <<<"$out")"
-  echo "${qps:-0} ${lost:-?}"
+  completed="$(awk '/Queries completed:/ {print $3}' <<<"$out")"
+  local us
+  us="$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="${completed:-0}" \
+        'BEGIN {printf "%.2f", (n > 0 ? t / hz * 1e6 / n : 0)}')"
+  echo "${qps:-0} ${lost:-?} $us"
 }
 
 echo "dnsperf -l $DURATION -c $CLIENTS -T $THREADS -q $OUTSTANDING, $ROUNDS rounds, $CORES cores, $(wc -l < "$queries") queries in the file"
 sum_d=0; sum_n=0; lost_d=0; lost_n=0
 for r in $(seq 1 "$ROUNDS"); do
-  read -r qn ln < <(run_perf "$NSD_PORT")
-  read -r qd ld < <(run_perf "$DNSD_PORT")
-  printf 'round %d: nsd %10.0f qps (lost %s)   dnsd %10.0f qps (lost %s)\n' "$r" "$qn" "$ln" "$qd" "$ld"
+  read -r qn ln cn < <(run_perf "$NSD_PORT" "$nsd_pid")
+  read -r qd ld cd < <(run_perf "$DNSD_PORT" "$dnsd_pid")
+  printf 'round %d: nsd %8.0f qps (lost %s, %s us CPU/query)   dnsd %8.0f qps (lost %s, %s us CPU/query)\n' \
+    "$r" "$qn" "$ln" "$cn" "$qd" "$ld" "$cd"
   sum_n="$(awk -v a="$sum_n" -v b="$qn" 'BEGIN {print a + b}')"
   sum_d="$(awk -v a="$sum_d" -v b="$qd" 'BEGIN {print a + b}')"
   lost_n=$((lost_n + ${ln//\?/0})); lost_d=$((lost_d + ${ld//\?/0}))

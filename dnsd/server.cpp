@@ -207,12 +207,14 @@ net::task<void> tcp_session(net::Stream& s, const Shared& sh) {
             t.note(std::string("incomplete message: ") + std::string(net::to_string(st)));
             break;
         }
-        std::vector<std::uint8_t> out(2 + dns::max_message);
+        // Uninitialised on purpose: a 64 KiB memset per query would cost more than the answer.
+        auto out_buf = std::make_unique_for_overwrite<std::uint8_t[]>(2 + dns::max_message);
+        std::span<std::uint8_t> out(out_buf.get(), 2 + dns::max_message);
         Worker& w = worker(*sh.store, sh.opts);
         auto zones = w.zones;  // kept alive across the writes below, even if a reload swaps it
         std::span<const std::uint8_t> query(reinterpret_cast<const std::uint8_t*>(rd.data().data()) + 2, len);
         QueryContext ctx{true, peer_ip};
-        Outcome oc = w.responder.respond(*zones, query, ctx, std::span(out).subspan(2), t.enabled());
+        Outcome oc = w.responder.respond(*zones, query, ctx, out.subspan(2), t.enabled());
         if (t.enabled()) {
             t.client(question_text(oc));
             t.server(result_text(oc));
@@ -232,7 +234,7 @@ net::task<void> tcp_session(net::Stream& s, const Shared& sh) {
         AxfrWriter axfr(*oc.zone, qh.id, oc.zone->apex().name);
         std::size_t messages = 0;
         for (;;) {
-            std::size_t n = axfr.next(std::span(out).subspan(2));
+            std::size_t n = axfr.next(out.subspan(2));
             if (n == 0) break;
             dns::store_u16(out.data(), static_cast<std::uint16_t>(n));
             s.expires_after(std::chrono::milliseconds(sh.cfg.tcp_io_timeout_ms * 4));

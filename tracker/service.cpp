@@ -153,7 +153,13 @@ void setup(app::Daemon& d, net::Runtime& rt, const ServiceConfig& cfg, Service& 
     auto timer = std::make_shared<asio::steady_timer>(rt.context(0));
     tracker->tick(now_ms());
     schedule_tick(timer, tracker);
-    rt.on_stop([timer, &rt] { asio::post(rt.context(0), [timer] { timer->cancel(); }); });
+    // Only a weak reference here: the stop hooks outlive the io_contexts, the timer must not.
+    std::weak_ptr<asio::steady_timer> weak_timer = timer;
+    rt.on_stop([weak_timer, &rt] {
+        asio::post(rt.context(0), [weak_timer] {
+            if (auto t = weak_timer.lock()) t->cancel();
+        });
+    });
 
     d.on_reload([&svc](const toml::table&) {
         if (svc.whitelist_path.empty()) return;

@@ -12,7 +12,8 @@ namespace dnsd {
 
 void bind_options(app::Daemon& d, Config& cfg) {
     auto& o = d.options();
-    o.add("--zone", "dns.zone", cfg.zone_files, "zone file to serve (repeatable); origin from $ORIGIN or the SOA");
+    cfg.zone_flag =
+        o.add("--zone", "dns.zone", cfg.zone_files, "zone file to serve (repeatable); origin from $ORIGIN or the SOA");
     o.add("--axfr-allow", "dns.axfr_allow", cfg.axfr_allow, "address allowed to AXFR every zone (repeatable)");
     o.add("--edns-size", "dns.edns_size", cfg.edns_size, "EDNS0 UDP payload size we advertise and send at most");
     o.add("--round-robin", "dns.round_robin", cfg.round_robin, "rotate multi-record RRsets per query");
@@ -56,9 +57,9 @@ std::vector<std::string> strings(const toml::node* n, const std::string& where) 
 std::vector<ZoneSpec> zone_specs(const Config& cfg, const toml::table& file, const std::string& config_path) {
     std::string base = dir_of(config_path);
     std::vector<ZoneSpec> specs;
-    // Flags are relative to the working directory; a dns.zone key in the file would be too
-    // if flags had not overridden it, so resolve those against the file's directory as well.
-    for (const auto& f : cfg.zone_files) specs.push_back({f, std::nullopt, cfg.axfr_allow});
+    // --zone paths are relative to the working directory, dns.zone paths to the config file.
+    bool from_file = cfg.zone_flag != nullptr && cfg.zone_flag->count() == 0;
+    for (const auto& f : cfg.zone_files) specs.push_back({from_file ? resolve(f, base) : f, std::nullopt, cfg.axfr_allow});
     const auto* zones = file["zone"].as_array();
     if (file.contains("zone") && zones == nullptr) throw app::ConfigError(config_path + ": zone: expected [[zone]] tables");
     if (zones == nullptr) return specs;

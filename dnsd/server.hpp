@@ -29,6 +29,7 @@ struct Config {
     unsigned tcp_io_timeout_ms = 5000;    ///< key dns.tcp_io_timeout_ms: a started message must arrive by then
     std::size_t max_connections = 2000;   ///< key dns.max_connections
     std::size_t max_per_address = 64;     ///< key dns.max_per_address
+    const CLI::Option* zone_flag = nullptr;  ///< to tell `--zone` (cwd-relative) from dns.zone (file-relative)
 };
 
 /// Binds every Config field to a flag and a key.

@@ -84,6 +84,14 @@ class ReloadTest(unittest.TestCase):
             p = run(["dig", "@127.0.0.1", "-p", str(d.tcp_port()), "reload.test", "AXFR", "+short"])
             self.assertEqual(len(p.stdout.splitlines()), 5)
 
+    def test_dns_zone_key_relative_to_config(self):
+        self.write(ZONE.format(serial=1, addr="192.0.2.11"))
+        conf = os.path.join(self.dir, "dnsd.toml")
+        with open(conf, "w") as f:
+            f.write('[dns]\nzone = ["reload.test.zone"]\n')
+        with Daemon("dnsd", "--config", conf, cwd="/") as d:
+            self.assertEqual(short(d.udp_port(), "www.reload.test"), ["192.0.2.11"])
+
     def test_demo_config_loads(self):
         from harness import SOURCE_DIR
         conf = os.path.join(SOURCE_DIR, "demo", "dns", "dnsd.toml")

@@ -165,7 +165,7 @@ private:
     net::task<bool> read_head(ParseResult& pr);
     net::task<BodyOutcome> read_body(int& status);
     net::task<std::uint64_t> write_response(bool head_only, int version_minor, bool keep, net::error_code& ec);
-    net::task<void> fail(int status, std::string_view detail);
+    net::task<void> fail(int status, std::string_view detail, const Request* req = nullptr);
     net::task<void> linger();
     void log(const Request* req, int status, std::uint64_t bytes, std::time_t t) const {
         if (opts_.log) opts_.log(LogEntry{s_.peer(), req, status, bytes, t});
@@ -316,13 +316,13 @@ net::task<std::uint64_t> Session::write_response(bool head_only, int version_min
 }
 
 // Answers an error that ends the connection, then closes gracefully.
-net::task<void> Session::fail(int status, std::string_view detail) {
+net::task<void> Session::fail(int status, std::string_view detail, const Request* req) {
     resp_.clear();
     set_error(resp_, status, detail);
     net::error_code ec;
     out_.clear();
     const auto bytes = co_await write_response(false, 1, false, ec);
-    log(nullptr, status, bytes, std::time(nullptr));
+    log(req, status, bytes, std::time(nullptr));
     s_.expires_after(kErrorWriteTime);
     co_await linger();
 }
@@ -354,13 +354,17 @@ net::task<void> Session::run() {
         const Request& req = parser_.request();
         const std::time_t started = std::time(nullptr);
         ++served_;
-        if (trace_) trace_->client(reader_.data().substr(0, pr.consumed - 2));
+        if (trace_) {
+            auto head = reader_.data().substr(0, pr.consumed);
+            while (!head.empty() && (head.back() == '\n' || head.back() == '\r')) head.remove_suffix(1);
+            trace_->client(head);
+        }
         std::size_t used = pr.consumed;  // reader bytes that belong to this request
 
         body_.clear();
         if (req.body != BodyKind::none) {
             if (req.body == BodyKind::length && req.content_length > lim.max_body) {
-                co_await fail(413, "The request body is larger than allowed.");
+                co_await fail(413, "The request body is larger than allowed.", &req);
                 co_return;
             }
             if (opts_.before_body) {
@@ -393,8 +397,10 @@ net::task<void> Session::run() {
             const auto outcome = co_await read_body(status);
             if (outcome == BodyOutcome::closed) co_return;
             if (outcome == BodyOutcome::failed) {
-                co_await fail(status, status == 408 ? "The request body did not arrive in time."
-                                                    : "The request body is malformed or too large.");
+                co_await fail(status,
+                              status == 408 ? "The request body did not arrive in time."
+                                            : "The request body is malformed or too large.",
+                              &req);
                 co_return;
             }
         }

@@ -140,6 +140,11 @@ TEST(ZoneParser, IncludeRelativeToFileWithOrigin) {
     ASSERT_EQ(r.records.size(), 3u);
     EXPECT_EQ(r.records[1].owner, Name::parse("www.sub.example."));
     EXPECT_EQ(r.records[2].owner, Name::parse("after.example."));
+    // Each record knows its file and line (for errors found after parsing).
+    ASSERT_EQ(r.sources.size(), 3u);
+    EXPECT_EQ(r.where(0), (dir / "main.zone").string() + ":2");
+    EXPECT_EQ(r.where(1), (dir / "sub.inc").string() + ":1");
+    EXPECT_EQ(r.where(2), (dir / "main.zone").string() + ":4");
     {
         std::ofstream(dir / "sub.inc") << "www A 2.2.2\n";
     }

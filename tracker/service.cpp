@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "http/server.hpp"
@@ -75,6 +76,9 @@ void setup(app::Daemon& d, net::Runtime& rt, const ServiceConfig& cfg, Service& 
     opts.trust_ip_param = cfg.trust_ip;
     opts.max_scrape = cfg.max_scrape;
     opts.rate = {.per_second = cfg.rate_limit, .burst = cfg.rate_burst};
+    // Sweep twice per timeout (at most every 30 s): a silent peer lingers at most 1.5 timeouts.
+    opts.expire_every_ms =
+        static_cast<std::uint32_t>(std::clamp<std::uint64_t>(std::uint64_t{cfg.peer_timeout} * 500, 1000, 30000));
 
     if (!cfg.whitelist_flag.empty()) {
         svc.whitelist_path = cfg.whitelist_flag;

@@ -180,8 +180,8 @@ void Tracker::tick(std::uint64_t now_ms) {
         sample_next_ = (sample_next_ + 1) % std::size(samples_);
         sample_count_ = std::min(sample_count_ + 1, std::size(samples_));
     }
-    // Sweeping every 30 s keeps expiry within interval + timeout + 30 s.
-    if (now_ms - last_expire_ms_ >= 30'000) {
+    // A sweep every expire_every_ms keeps a silent peer at most timeout + that long.
+    if (now_ms - last_expire_ms_ >= opts_.expire_every_ms) {
         last_expire_ms_ = now_ms;
         store_->expire(static_cast<std::uint32_t>(now_ms / 1000));
     }

@@ -26,6 +26,7 @@ struct TrackerOptions {
     bool trust_ip_param = false;        ///< honour `ip` (HTTP) / the ip field (UDP); off: spoofing
     std::size_t max_scrape = 64;        ///< info_hashes per HTTP scrape
     RateLimitOptions rate;              ///< per client address (IPv6: per /64)
+    std::uint32_t expire_every_ms = 30000;  ///< how often tick() sweeps expired peers
 };
 
 /// Counters for /stats.

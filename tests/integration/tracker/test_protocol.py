@@ -268,6 +268,24 @@ class RateLimited(unittest.TestCase):
             self.assertIn(b'"rate_limited":', body)
 
 
+class Expiry(unittest.TestCase):
+    def test_silent_peers_expire(self):
+        with harness.Daemon("tracker", "--peer-timeout", "2", "--interval", "1", "--min-interval", "1") as d:
+            ih = random_hash()
+            http_get(d.tcp_port(), announce_target(ih, random_hash(), 9100, left=5))
+            scrape = f"/scrape?info_hash={quote(ih)}"
+            self.assertEqual(bdecode(http_get(d.tcp_port(), scrape)[2])[b"files"][ih][b"incomplete"], 1)
+            # Timeout 2 s, swept every second: gone within about 3 s; poll for at most 10.
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                files = bdecode(http_get(d.tcp_port(), scrape)[2])[b"files"]
+                if files[ih][b"incomplete"] == 0:
+                    break
+                time.sleep(0.2)
+            self.assertEqual(files[ih][b"incomplete"], 0)
+            self.assertGreater(time.monotonic(), deadline - 10 + 1.5, "expired too early")
+
+
 class Whitelisted(unittest.TestCase):
     def test_unknown_torrent_refused_then_accepted_after_sighup(self):
         known, unknown = random_hash(), random_hash()

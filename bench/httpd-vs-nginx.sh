@@ -107,7 +107,8 @@ run_wrk() {
         END { printf "%.0f %.1f\n", rps, mbps }' <<<"$out"
 }
 
-echo "httpd $("$HTTPD" --version 2>/dev/null || true) vs $("$NGINX" -v 2>&1); $CORES cores; wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+echo "$("$HTTPD" --version 2>/dev/null || true) vs $("$NGINX" -v 2>&1); $CORES cores; wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews both servers)"
 printf '%-6s %-7s %14s %14s\n' round server "1KiB req/s" "1MiB MB/s"
 declare -A sum_rps sum_mbps
 for server in httpd nginx; do sum_rps[$server]=0; sum_mbps[$server]=0; done

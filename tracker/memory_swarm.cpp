@@ -167,13 +167,17 @@ namespace {
 // The announce on one family's vector: find or insert the requester, update it.
 template <class P>
 AnnounceStatus upsert(std::vector<P>& vec, Torrent& t, const AnnounceParams& p, std::uint32_t now,
-                      std::atomic<std::size_t>& total, std::size_t max_peers, std::size_t& self) {
+                      MemorySwarmStore::Counters& c, std::size_t max_peers, std::size_t& self) {
+    std::atomic<std::size_t>& total = c.peers;
     auto it = std::lower_bound(vec.begin(), vec.end(), p.peer,
                                [](const P& a, const PeerEndpoint& e) { return compare_key(a, e) < 0; });
     bool found = it != vec.end() && compare_key(*it, p.peer) == 0;
     if (p.event == Event::stopped) {
         if (found) {
-            if (it->flags & kSeeder) --t.seeders;
+            if (it->flags & kSeeder) {
+                --t.seeders;
+                c.seeders.fetch_sub(1, std::memory_order_relaxed);
+            }
             vec.erase(it);
             total.fetch_sub(1, std::memory_order_relaxed);
         }
@@ -204,25 +208,31 @@ AnnounceStatus upsert(std::vector<P>& vec, Torrent& t, const AnnounceParams& p, 
         if (seeder) {
             it->flags |= kSeeder;
             ++t.seeders;
+            c.seeders.fetch_add(1, std::memory_order_relaxed);
         } else {
             it->flags &= static_cast<std::uint8_t>(~kSeeder);
             --t.seeders;
+            c.seeders.fetch_sub(1, std::memory_order_relaxed);
         }
     }
     if (p.event == Event::completed && !(it->flags & kCounted)) {
         it->flags |= kCounted;
         ++t.downloaded;
+        c.downloaded.fetch_add(1, std::memory_order_relaxed);
     }
     self = static_cast<std::size_t>(it - vec.begin());
     return AnnounceStatus::ok;
 }
 
 template <class P>
-std::size_t prune(std::vector<P>& vec, Torrent& t, std::uint32_t cutoff) {
+std::size_t prune(std::vector<P>& vec, Torrent& t, std::uint32_t cutoff, MemorySwarmStore::Counters& c) {
     std::size_t before = vec.size();
     std::erase_if(vec, [&](const P& p) {
         if (p.last_seen >= cutoff) return false;
-        if (p.flags & kSeeder) --t.seeders;
+        if (p.flags & kSeeder) {
+            --t.seeders;
+            c.seeders.fetch_sub(1, std::memory_order_relaxed);
+        }
         return true;
     });
     if (vec.capacity() > 2 * vec.size() + 8) vec.shrink_to_fit();
@@ -248,8 +258,8 @@ AnnounceStatus MemorySwarmStore::announce(const AnnounceParams& p, std::uint32_t
     }
     Torrent& t = it->second;
     std::size_t self = SIZE_MAX;
-    AnnounceStatus st = p.peer.v6 ? upsert(t.v6, t, p, now, peers_, opts_.max_peers, self)
-                                  : upsert(t.v4, t, p, now, peers_, opts_.max_peers, self);
+    AnnounceStatus st = p.peer.v6 ? upsert(t.v6, t, p, now, counters_, opts_.max_peers, self)
+                                  : upsert(t.v4, t, p, now, counters_, opts_.max_peers, self);
     if (st == AnnounceStatus::ok && p.event != Event::stopped) {
         bool skip_seeders = p.left && *p.left == 0;
         std::uint32_t want = p.numwant;
@@ -287,27 +297,24 @@ std::size_t MemorySwarmStore::expire(std::uint32_t now) {
         std::lock_guard lock(s.mu);
         std::size_t dropped_torrents = boost::unordered::erase_if(s.map, [&](auto& kv) {
             Torrent& t = kv.second;
-            removed += prune(t.v4, t, cutoff) + prune(t.v6, t, cutoff);
+            removed += prune(t.v4, t, cutoff, counters_) + prune(t.v6, t, cutoff, counters_);
             return t.size() == 0 && !opts_.keep_empty_torrents;
         });
         torrents_.fetch_sub(dropped_torrents, std::memory_order_relaxed);
     }
-    peers_.fetch_sub(removed, std::memory_order_relaxed);
+    counters_.peers.fetch_sub(removed, std::memory_order_relaxed);
     return removed;
 }
 
+// O(1), from counters kept with every change: /stats must not walk a million peers. The
+// counters are read one by one, so under load they may disagree by a few announces.
 StoreTotals MemorySwarmStore::totals() const {
     StoreTotals t;
-    for (std::size_t i = 0; i <= shard_mask_; ++i) {
-        Shard& s = shards_[i];
-        std::lock_guard lock(s.mu);
-        t.torrents += s.map.size();
-        for (const auto& [h, tor] : s.map) {
-            t.seeders += tor.seeders;
-            t.leechers += tor.size() - tor.seeders;
-            t.downloaded += tor.downloaded;
-        }
-    }
+    t.torrents = torrents_.load(std::memory_order_relaxed);
+    const std::size_t peers = counters_.peers.load(std::memory_order_relaxed);
+    t.seeders = std::min(peers, counters_.seeders.load(std::memory_order_relaxed));
+    t.leechers = peers - t.seeders;
+    t.downloaded = counters_.downloaded.load(std::memory_order_relaxed);
     return t;
 }
 

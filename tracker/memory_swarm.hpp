@@ -26,9 +26,15 @@ public:
     [[nodiscard]] std::optional<SwarmCounts> scrape(const InfoHash& h) const override;
     std::size_t expire(std::uint32_t now) override;
     [[nodiscard]] StoreTotals totals() const override;
-    [[nodiscard]] std::size_t peer_count() const { return peers_.load(std::memory_order_relaxed); }
+    [[nodiscard]] std::size_t peer_count() const { return counters_.peers.load(std::memory_order_relaxed); }
 
     struct Shard;
+    /// Store-wide counters, kept up to date by every change (totals() is O(1)).
+    struct Counters {
+        std::atomic<std::size_t> peers{0};
+        std::atomic<std::size_t> seeders{0};
+        std::atomic<std::uint64_t> downloaded{0};  ///< "completed" events ever counted
+    };
 
 private:
     Shard& shard_for(const InfoHash& h, std::size_t& hash) const;
@@ -36,7 +42,7 @@ private:
     std::unique_ptr<Shard[]> shards_;
     std::size_t shard_mask_;
     std::uint64_t seed_[3];
-    std::atomic<std::size_t> peers_{0};
+    Counters counters_;
     std::atomic<std::size_t> torrents_{0};
 };
 

@@ -47,7 +47,7 @@ struct StoreTotals {
     std::uint64_t torrents = 0;
     std::uint64_t seeders = 0;
     std::uint64_t leechers = 0;
-    std::uint64_t downloaded = 0;
+    std::uint64_t downloaded = 0;  ///< "completed" events counted since the store started
 };
 
 /// Thread-safe: every method may be called from any worker thread at once.

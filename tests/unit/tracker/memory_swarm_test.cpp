@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -185,6 +187,39 @@ TEST(MemorySwarm, PeerAndTorrentLimitsBothSides) {
     EXPECT_EQ(announce(s, params(hash(1), v4(2, 1), 1)).status, AnnounceStatus::ok);
     EXPECT_EQ(s.peer_count(), 3u);
     EXPECT_EQ(s.totals().torrents, 2u);
+}
+
+TEST(MemorySwarm, TotalsMatchTheSwarmsAfterChurn) {
+    MemorySwarmStore s({.peer_timeout = 50});
+    std::mt19937 rng(7);
+    std::uint64_t completed = 0;
+    for (int i = 0; i < 5000; ++i) {
+        const std::uint32_t now = 1000 + static_cast<std::uint32_t>(i / 50);
+        auto ih = hash(1, rng() % 40);
+        auto peer = v4(static_cast<std::uint8_t>(rng() % 30), static_cast<std::uint16_t>(1 + rng() % 3));
+        Event ev = std::array{Event::none, Event::started, Event::completed, Event::stopped}[rng() % 4];
+        auto before = s.scrape(ih);
+        auto r = announce(s, params(ih, peer, rng() % 3 == 0 ? 0 : 5, ev), now);
+        if (before || ev != Event::stopped) {
+            if (r.counts.downloaded > (before ? before->downloaded : 0)) ++completed;
+        }
+        if (i % 700 == 0) (void)s.expire(now);
+    }
+    (void)s.expire(1080);
+    StoreTotals walked;
+    for (std::uint32_t i = 0; i < 40; ++i) {
+        if (auto c = s.scrape(hash(1, i))) {
+            ++walked.torrents;
+            walked.seeders += c->complete;
+            walked.leechers += c->incomplete;
+        }
+    }
+    auto t = s.totals();
+    EXPECT_EQ(t.torrents, walked.torrents);
+    EXPECT_EQ(t.seeders, walked.seeders);
+    EXPECT_EQ(t.leechers, walked.leechers);
+    EXPECT_EQ(t.downloaded, completed);
+    EXPECT_EQ(t.seeders + t.leechers, s.peer_count());
 }
 
 TEST(MemorySwarm, ConcurrentAnnouncesKeepCountsConsistent) {

@@ -1,5 +1,6 @@
 """The tracker over the wire: HTTP announce/scrape/stats (BEP 3, 7, 23, 48), BEP 15 UDP,
 and every kind of bad input from the issue, against a live daemon."""
+import json
 import os
 import signal
 import socket
@@ -266,6 +267,30 @@ class RateLimited(unittest.TestCase):
             self.assertLessEqual(answered, 5)
             status, _, body = http_get(d.tcp_port(), "/stats?format=json")
             self.assertIn(b'"rate_limited":', body)
+
+
+class Limits(unittest.TestCase):
+    def test_torrent_and_peer_caps_hold(self):
+        with harness.Daemon("tracker", "--max-torrents", "3", "--max-peers", "4", "--listen-udp", "127.0.0.1:0") as d:
+            def reason(ih, port):
+                body = http_get(d.tcp_port(), announce_target(ih, random_hash(), port, 1))[2]
+                return bdecode(body).get(b"failure reason", b"").decode()
+            first = random_hash()
+            reasons = [reason(first, 9200)] + [reason(random_hash(), 9201 + i) for i in range(5)]
+            self.assertEqual(reasons, ["", "", "", "tracker is full (torrents)", "tracker is full (torrents)",
+                                       "tracker is full (torrents)"])
+            self.assertEqual(reason(first, 9210), "")  # fourth peer
+            self.assertEqual(reason(first, 9211), "tracker is full (peers)")
+            self.assertEqual(reason(first, 9210), "")  # a known peer may still re-announce
+            ih = random_hash()
+            c = UdpClient(d.udp_port())
+            try:
+                cid = c.connect()
+                self.assertEqual(c.announce(cid, ih, random_hash(), 9300)[0], "error")  # torrent cap
+            finally:
+                c.close()
+            stats = json.loads(http_get(d.tcp_port(), "/stats?format=json")[2])
+            self.assertEqual((stats["torrents"], stats["leechers"]), (3, 4))
 
 
 class Expiry(unittest.TestCase):

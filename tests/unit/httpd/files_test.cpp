@@ -1,0 +1,108 @@
+#include "httpd/files.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "temp_dir.hpp"
+
+using namespace httpd;
+using httpd::test::TempDir;
+
+namespace {
+struct Fixture {
+    TempDir dir;
+    int root = -1;
+    MimeTypes mime;
+    Fixture() {
+        dir.mkdir("www/sub");
+        dir.mkdir("outside");
+        dir.write("www/a.txt", "hello");
+        dir.write("www/sub/b.html", "<p>b</p>");
+        dir.write("outside/secret", "secret");
+        dir.symlink(dir.path("outside/secret"), "www/escape");
+        dir.symlink(dir.path("outside"), "www/escdir");
+        dir.symlink("sub/b.html", "www/inside");
+        root = ::open(dir.path("www").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        mime.parse("text/plain txt\ntext/html html\n");
+    }
+    ~Fixture() { ::close(root); }
+};
+}  // namespace
+
+TEST(Files, OpenBeneathStaysInside) {
+    Fixture f;
+    for (const char* ok : {"a.txt", "sub/b.html", "inside", "", "sub/"}) {
+        const int fd = open_beneath(f.root, ok, O_RDONLY);
+        EXPECT_GE(fd, 0) << ok;
+        if (fd >= 0) ::close(fd);
+    }
+    EXPECT_EQ(open_beneath(f.root, "escape", O_RDONLY), -EXDEV);
+    EXPECT_EQ(open_beneath(f.root, "escdir/secret", O_RDONLY), -EXDEV);
+    EXPECT_EQ(open_beneath(f.root, "../outside/secret", O_RDONLY), -EXDEV);
+    EXPECT_EQ(open_beneath(f.root, "sub/../../outside/secret", O_RDONLY), -EXDEV);
+    EXPECT_EQ(open_beneath(f.root, "missing", O_RDONLY), -ENOENT);
+}
+
+TEST(Files, CacheHitsAndRevalidates) {
+    Fixture f;
+    FileCache cache(16, 1024, f.mime, "application/octet-stream");
+    auto r1 = cache.get(f.root, 0, "a.txt", true);
+    ASSERT_EQ(r1.error, 0);
+    EXPECT_TRUE(r1.meta->regular);
+    EXPECT_TRUE(r1.meta->has_data);
+    EXPECT_EQ(r1.meta->data, "hello");
+    EXPECT_EQ(r1.meta->content_type, "text/plain");
+    EXPECT_FALSE(r1.fd);  // in memory: no descriptor needed
+    auto r2 = cache.get(f.root, 0, "a.txt", true);
+    EXPECT_EQ(r2.meta.get(), r1.meta.get());  // a hit
+    // Same size, new content and mtime: a miss with the new bytes.
+    f.dir.write("www/a.txt", "world");
+    f.dir.touch("www/a.txt", 1000000);
+    auto r3 = cache.get(f.root, 0, "a.txt", true);
+    ASSERT_EQ(r3.error, 0);
+    EXPECT_NE(r3.meta.get(), r1.meta.get());
+    EXPECT_EQ(r3.meta->data, "world");
+    EXPECT_NE(r3.meta->etag, r1.meta->etag);
+    // Replaced by a symlink that leaves the root: refused, not served from the cache.
+    ::unlink(f.dir.path("www/a.txt").c_str());
+    f.dir.symlink(f.dir.path("outside/secret"), "www/a.txt");
+    EXPECT_EQ(cache.get(f.root, 0, "a.txt", true).error, EXDEV);
+    ::unlink(f.dir.path("www/a.txt").c_str());
+    EXPECT_EQ(cache.get(f.root, 0, "a.txt", true).error, ENOENT);
+}
+
+TEST(Files, LargeFilesComeWithADescriptor) {
+    Fixture f;
+    f.dir.write("www/big.bin", std::string(2000, 'x'));
+    FileCache cache(16, 1024, f.mime, "application/octet-stream");
+    auto r = cache.get(f.root, 0, "big.bin", true);
+    ASSERT_EQ(r.error, 0);
+    EXPECT_FALSE(r.meta->has_data);
+    EXPECT_TRUE(r.fd);
+    EXPECT_EQ(r.meta->size, 2000u);
+    EXPECT_EQ(r.meta->content_type, "application/octet-stream");
+    auto again = cache.get(f.root, 0, "big.bin", true);  // a hit still opens the file
+    EXPECT_TRUE(again.fd);
+    EXPECT_FALSE(cache.get(f.root, 0, "big.bin", false).fd);
+    // The file-size threshold, both sides.
+    f.dir.write("www/at.bin", std::string(1024, 'y'));
+    f.dir.write("www/over.bin", std::string(1025, 'y'));
+    EXPECT_TRUE(cache.get(f.root, 0, "at.bin", true).meta->has_data);
+    EXPECT_FALSE(cache.get(f.root, 0, "over.bin", true).meta->has_data);
+}
+
+TEST(Files, DirectoriesAndBounds) {
+    Fixture f;
+    FileCache cache(2, 1024, f.mime, "d");
+    auto r = cache.get(f.root, 0, "sub/", true);
+    ASSERT_EQ(r.error, 0);
+    EXPECT_TRUE(r.meta->directory);
+    EXPECT_FALSE(r.fd);
+    (void)cache.get(f.root, 0, "a.txt", true);
+    (void)cache.get(f.root, 0, "sub/b.html", true);
+    EXPECT_LE(cache.size(), 2u);
+    // Roots are told apart by id.
+    (void)cache.get(f.root, 1, "a.txt", true);
+    EXPECT_LE(cache.size(), 2u);
+}

@@ -1,0 +1,133 @@
+// The request policy, driven directly (no sockets): parsed request in, Response out.
+#include "httpd/site.hpp"
+
+#include <gtest/gtest.h>
+
+#include "http/parser.hpp"
+#include "temp_dir.hpp"
+
+using namespace httpd;
+using httpd::test::TempDir;
+
+namespace {
+struct SiteFixture {
+    TempDir dir;
+    std::unique_ptr<Site> site;
+    const net::tcp::endpoint peer{asio::ip::make_address("127.0.0.1"), 1};
+
+    SiteFixture() {
+        dir.write("www/index.html", "<h1>home</h1>");
+        dir.write("www/a.txt", "0123456789");
+        dir.mkdir("www/dir");
+        dir.mkdir("www/upload");
+        dir.write("school/home.index", "school");
+        dir.write("mime.types", "text/html html index\ntext/plain txt\n");
+        Config cfg;
+        cfg.root = dir.path("www");
+        cfg.mime_types = dir.path("mime.types");
+        cfg.writable = {"/upload/"};
+        cfg.forms = {"/form"};
+        cfg.vhosts = {{{"school.edu"}, dir.path("school")}};
+        site = std::make_unique<Site>(cfg);
+    }
+
+    struct Result {
+        http::Response resp;
+        bool early = false;
+    };
+    Result call(const std::string& head, const std::string& body = "") {
+        std::string text = head + "\r\n";
+        http::RequestParser p;
+        EXPECT_EQ(p.parse(text).status, http::ParseStatus::complete) << head;
+        Result r;
+        const http::ServerRequest rq{p.request(), body, peer, 1, 1};
+        r.early = site->refuse_early(rq, r.resp);
+        if (!r.early) site->handle(rq, r.resp);
+        return r;
+    }
+};
+}  // namespace
+
+TEST(Site, StaticFilesAndDirectories) {
+    SiteFixture f;
+    auto r = f.call("GET /a.txt HTTP/1.1\r\nHost: h\r\n");
+    EXPECT_EQ(r.resp.status, 200);
+    EXPECT_EQ(r.resp.body, "0123456789");
+    EXPECT_NE(r.resp.fields.find("Content-Type: text/plain\r\n"), std::string::npos);
+    EXPECT_NE(r.resp.fields.find("ETag: \""), std::string::npos);
+    r = f.call("GET / HTTP/1.1\r\nHost: h\r\n");
+    EXPECT_EQ(r.resp.body, "<h1>home</h1>");
+    r = f.call("GET /dir?x HTTP/1.1\r\nHost: h\r\n");
+    EXPECT_EQ(r.resp.status, 301);
+    EXPECT_NE(r.resp.fields.find("Location: /dir/?x\r\n"), std::string::npos);
+    EXPECT_EQ(f.call("GET /dir/ HTTP/1.1\r\nHost: h\r\n").resp.status, 403);  // no index, no listing
+    EXPECT_EQ(f.call("GET /a.txt/ HTTP/1.1\r\nHost: h\r\n").resp.status, 404);
+    EXPECT_EQ(f.call("GET /nope HTTP/1.1\r\nHost: h\r\n").resp.status, 404);
+    EXPECT_EQ(f.call("GET /%2e%2e/x HTTP/1.1\r\nHost: h\r\n").resp.status, 403);
+    EXPECT_EQ(f.call("GET /a%zz HTTP/1.1\r\nHost: h\r\n").resp.status, 400);
+}
+
+TEST(Site, RangesAndConditionals) {
+    SiteFixture f;
+    auto r = f.call("GET /a.txt HTTP/1.1\r\nHost: h\r\nRange: bytes=2-4\r\n");
+    EXPECT_EQ(r.resp.status, 206);
+    EXPECT_EQ(r.resp.body, "234");
+    EXPECT_NE(r.resp.fields.find("Content-Range: bytes 2-4/10\r\n"), std::string::npos);
+    r = f.call("GET /a.txt HTTP/1.1\r\nHost: h\r\nRange: bytes=10-\r\n");
+    EXPECT_EQ(r.resp.status, 416);
+    EXPECT_NE(r.resp.fields.find("Content-Range: bytes */10\r\n"), std::string::npos);
+    r = f.call("GET /a.txt HTTP/1.1\r\nHost: h\r\nIf-Modified-Since: Tue, 01 Jan 2999 00:00:00 GMT\r\n");
+    EXPECT_EQ(r.resp.status, 304);
+    EXPECT_TRUE(r.resp.body.empty());
+}
+
+TEST(Site, VirtualHosts) {
+    SiteFixture f;
+    auto r = f.call("GET /home.index HTTP/1.1\r\nHost: School.EDU:8080\r\n");
+    EXPECT_EQ(r.resp.status, 200);
+    EXPECT_EQ(r.resp.body, "school");
+    EXPECT_NE(r.resp.fields.find("Content-Type: text/html\r\n"), std::string::npos);
+    EXPECT_EQ(f.call("GET /home.index HTTP/1.1\r\nHost: other\r\n").resp.status, 404);
+    EXPECT_EQ(f.call("GET /home.index HTTP/1.0\r\n").resp.status, 404);  // no Host: default root
+}
+
+TEST(Site, MethodsAndEarlyRefusal) {
+    SiteFixture f;
+    auto r = f.call("PUT /a.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n", "x");
+    EXPECT_TRUE(r.early);
+    EXPECT_EQ(r.resp.status, 405);
+    EXPECT_NE(r.resp.fields.find("Allow: GET, HEAD, OPTIONS\r\n"), std::string::npos);
+    r = f.call("POST /a.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n", "x");
+    EXPECT_TRUE(r.early);
+    EXPECT_EQ(r.resp.status, 405);
+    r = f.call("BREW /pot HTTP/1.1\r\nHost: h\r\n");
+    EXPECT_TRUE(r.early);
+    EXPECT_EQ(r.resp.status, 501);
+    r = f.call("OPTIONS * HTTP/1.1\r\nHost: h\r\n");
+    EXPECT_EQ(r.resp.status, 204);
+    r = f.call("POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 7\r\n", "a=1&b=2");
+    EXPECT_FALSE(r.early);
+    EXPECT_EQ(r.resp.status, 200);
+    EXPECT_NE(r.resp.body.find("<b>b</b> = 2"), std::string::npos);
+    r = f.call("GET /form?monkeys&bananas HTTP/1.1\r\nHost: h\r\n");
+    EXPECT_NE(r.resp.body.find("<li><b>bananas</b></li>"), std::string::npos);
+    r = f.call("POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n", "a=%");
+    EXPECT_EQ(r.resp.status, 400);
+}
+
+TEST(Site, PutAndDeleteUnderWritablePrefix) {
+    SiteFixture f;
+    auto r = f.call("PUT /upload/n.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n", "one");
+    EXPECT_FALSE(r.early);
+    EXPECT_EQ(r.resp.status, 201);
+    EXPECT_EQ(f.dir.read("www/upload/n.txt"), "one");
+    r = f.call("PUT /upload/n.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n", "two");
+    EXPECT_EQ(r.resp.status, 204);
+    EXPECT_EQ(f.dir.read("www/upload/n.txt"), "two");
+    EXPECT_EQ(f.call("PUT /upload/no/n.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n", "x").resp.status, 409);
+    EXPECT_EQ(f.call("PUT /upload/ HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n", "x").resp.status, 409);
+    EXPECT_EQ(f.call("DELETE /upload/n.txt HTTP/1.1\r\nHost: h\r\n").resp.status, 204);
+    EXPECT_EQ(f.call("DELETE /upload/n.txt HTTP/1.1\r\nHost: h\r\n").resp.status, 404);
+    // No temporary files left behind.
+    EXPECT_TRUE(std::filesystem::is_empty(f.dir.path("www/upload")));
+}

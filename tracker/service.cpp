@@ -109,6 +109,7 @@ void setup(app::Daemon& d, net::Runtime& rt, const ServiceConfig& cfg, Service& 
     http_opts->limits.max_requests = cfg.max_requests;
     http_opts->limits.max_body = 0;  // announces and scrapes are GETs
     http_opts->server_name = "netsuite-tracker";
+    http_opts->trace_label = "tracker-http";  // beside "tracker-udp", distinct from httpd's "http"
     auto handler = std::make_shared<http::Handler>(
         [tracker](const http::ServerRequest& req, http::Response& resp) -> net::task<void> {
             const bool tracing = net::Trace::enabled();

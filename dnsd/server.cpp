@@ -52,9 +52,16 @@ std::vector<std::string> strings(const toml::node* n, const std::string& where) 
     return out;
 }
 
+void check_patterns(const std::vector<std::string>& list, const std::string& where) {
+    for (const auto& p : list)
+        if (!valid_address_pattern(p))
+            throw app::ConfigError(where + ": `" + p + "` is not an address, a CIDR range or \"any\"");
+}
+
 }  // namespace
 
 std::vector<ZoneSpec> zone_specs(const Config& cfg, const toml::table& file, const std::string& config_path) {
+    check_patterns(cfg.axfr_allow, "axfr_allow");
     std::string base = dir_of(config_path);
     std::vector<ZoneSpec> specs;
     // --zone paths are relative to the working directory, dns.zone paths to the config file.
@@ -82,6 +89,7 @@ std::vector<ZoneSpec> zone_specs(const Config& cfg, const toml::table& file, con
             if (!spec.origin) throw app::ConfigError(where + ".name: " + std::string(dns::to_string(err)));
         }
         if (const auto* a = t->get("axfr_allow")) spec.axfr_allow = strings(a, where + ".axfr_allow");
+        check_patterns(spec.axfr_allow, where + ".axfr_allow");
         specs.push_back(std::move(spec));
     }
     return specs;

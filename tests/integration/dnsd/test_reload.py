@@ -92,6 +92,13 @@ class ReloadTest(unittest.TestCase):
         with Daemon("dnsd", "--config", conf, cwd="/") as d:
             self.assertEqual(short(d.udp_port(), "www.reload.test"), ["192.0.2.11"])
 
+    def test_bad_axfr_allow_is_a_usage_error(self):
+        self.write(ZONE.format(serial=1, addr="192.0.2.10"))
+        p = run([os.path.join(os.environ.get("SUITE_BIN_DIR", ""), "dnsd"), "--zone", self.path,
+                 "--axfr-allow", "10.0.0.0/33", "--listen", "127.0.0.1:0"], check=False, timeout=30)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("is not an address, a CIDR range", p.stderr)
+
     def test_demo_config_loads(self):
         from harness import SOURCE_DIR
         conf = os.path.join(SOURCE_DIR, "demo", "dns", "dnsd.toml")

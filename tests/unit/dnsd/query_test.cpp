@@ -294,3 +294,22 @@ TEST(Prepared, RotationVariants) {
     }
     EXPECT_EQ(firsts.size(), 3u);
 }
+
+TEST(AddressMatch, AddressesRangesAndAny) {
+    EXPECT_TRUE(address_matches("127.0.0.1", "127.0.0.1"));
+    EXPECT_FALSE(address_matches("127.0.0.1", "127.0.0.2"));
+    EXPECT_TRUE(address_matches("10.0.0.0/8", "10.200.1.1"));
+    EXPECT_FALSE(address_matches("10.0.0.0/8", "11.0.0.1"));
+    EXPECT_TRUE(address_matches("192.0.2.0/24", "::ffff:192.0.2.7"));  // IPv4-mapped peer
+    EXPECT_TRUE(address_matches("2001:db8::/32", "2001:db8:1::5"));
+    EXPECT_FALSE(address_matches("2001:db8::/32", "2001:db9::5"));
+    EXPECT_TRUE(address_matches("::1", "::1"));
+    EXPECT_TRUE(address_matches("0.0.0.0/0", "203.0.113.9"));
+    EXPECT_TRUE(address_matches("any", "::1"));
+    EXPECT_FALSE(address_matches("127.0.0.1", "not an address"));
+    EXPECT_TRUE(valid_address_pattern("10.0.0.0/32"));
+    EXPECT_FALSE(valid_address_pattern("10.0.0.0/33"));
+    EXPECT_FALSE(valid_address_pattern("2001:db8::/129"));
+    EXPECT_FALSE(valid_address_pattern("localhost"));
+    EXPECT_FALSE(valid_address_pattern("10.0.0.0/"));
+}

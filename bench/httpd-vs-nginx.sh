@@ -110,22 +110,40 @@ run_wrk() {
 echo "$("$HTTPD" --version 2>/dev/null || true) vs $("$NGINX" -v 2>&1); $CORES cores; wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews both servers)"
 printf '%-6s %-7s %14s %14s\n' round server "1KiB req/s" "1MiB MB/s"
-declare -A sum_rps sum_mbps
-for server in httpd nginx; do sum_rps[$server]=0; sum_mbps[$server]=0; done
+declare -A rps mbps
 for round in $(seq "$ROUNDS"); do
+    # A B for the small file, then A B for the large one, so that both servers of a pair
+    # run under the same background load.
     for server in httpd nginx; do
-        port=$hport
-        [ "$server" = nginx ] && port=$nport
-        read -r rps _ < <(run_wrk "$port" 1k.bin)
-        read -r _ mbps < <(run_wrk "$port" 1m.bin)
-        printf '%-6s %-7s %14s %14s\n' "$round" "$server" "$rps" "$mbps"
-        sum_rps[$server]=$(awk -v a="${sum_rps[$server]}" -v b="$rps" 'BEGIN { print a + b }')
-        sum_mbps[$server]=$(awk -v a="${sum_mbps[$server]}" -v b="$mbps" 'BEGIN { print a + b }')
+        port=$hport; [ "$server" = nginx ] && port=$nport
+        read -r r _ < <(run_wrk "$port" 1k.bin)
+        rps[$server,$round]=$r
+    done
+    for server in httpd nginx; do
+        port=$hport; [ "$server" = nginx ] && port=$nport
+        read -r _ m < <(run_wrk "$port" 1m.bin)
+        mbps[$server,$round]=$m
+    done
+    for server in httpd nginx; do
+        printf '%-6s %-7s %14s %14s\n' "$round" "$server" "${rps[$server,$round]}" "${mbps[$server,$round]}"
     done
 done
-awk -v hr="${sum_rps[httpd]}" -v nr="${sum_rps[nginx]}" -v hm="${sum_mbps[httpd]}" -v nm="${sum_mbps[nginx]}" \
-    -v n="$ROUNDS" 'BEGIN {
-        printf "mean   httpd   %14.0f %14.1f\n", hr / n, hm / n
-        printf "mean   nginx   %14.0f %14.1f\n", nr / n, nm / n
-        printf "ratio httpd/nginx: 1KiB requests/s %.2f, 1MiB MB/s %.2f\n", hr / nr, hm / nm
+# stat SERVER ARRAY -> "mean median"
+stat() {
+    local -n arr=$2
+    for round in $(seq "$ROUNDS"); do echo "${arr[$1,$round]}"; done | sort -g |
+        awk '{ v[NR] = $1; s += $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f %.1f\n", s / NR, m }'
+}
+read -r hr_mean hr_med < <(stat httpd rps)
+read -r nr_mean nr_med < <(stat nginx rps)
+read -r hm_mean hm_med < <(stat httpd mbps)
+read -r nm_mean nm_med < <(stat nginx mbps)
+awk -v hr="$hr_mean" -v nr="$nr_mean" -v hm="$hm_mean" -v nm="$nm_mean" \
+    -v hrm="$hr_med" -v nrm="$nr_med" -v hmm="$hm_med" -v nmm="$nm_med" 'BEGIN {
+        printf "mean   httpd   %14.0f %14.1f\n", hr, hm
+        printf "mean   nginx   %14.0f %14.1f\n", nr, nm
+        printf "median httpd   %14.0f %14.1f\n", hrm, hmm
+        printf "median nginx   %14.0f %14.1f\n", nrm, nmm
+        printf "ratio httpd/nginx (means):   1KiB requests/s %.2f, 1MiB MB/s %.2f\n", hr / nr, hm / nm
+        printf "ratio httpd/nginx (medians): 1KiB requests/s %.2f, 1MiB MB/s %.2f\n", hrm / nrm, hmm / nmm
     }'

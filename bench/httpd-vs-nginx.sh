@@ -96,7 +96,9 @@ cmp -s <(curl -s "http://127.0.0.1:$nport/1m.bin") "$tmp/www/1m.bin" || { echo "
 run_wrk() {
     local out
     out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "http://127.0.0.1:$1/$2")
-    if grep -q "Non-2xx\|Socket errors" <<<"$out"; then echo "$out" | grep "Non-2xx\|Socket errors" >&2; fi
+    if grep -q "Non-2xx\|Socket errors" <<<"$out"; then
+        grep "Non-2xx\|Socket errors" <<<"$out" | sed "s|^ *|  port $1 $2: |" >&2
+    fi
     awk '
         /^Requests\/sec:/ { rps = $2 }
         /^Transfer\/sec:/ {

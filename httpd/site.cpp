@@ -79,6 +79,7 @@ Site::~Site() {
     for (const auto& r : roots_) ::close(r.fd);
     const int fd = log_fd_.exchange(-1);
     if (fd > 2) ::close(fd);
+    for (const int old : retired_fds_) ::close(old);
 }
 
 void Site::reopen_log() {
@@ -90,7 +91,11 @@ void Site::reopen_log() {
         if (fd < 0) throw app::ConfigError("httpd.access_log " + cfg_.access_log + ": " + std::strerror(errno));
     }
     const int old = log_fd_.exchange(fd);
-    if (old > 2) ::close(old);
+    // Not closed now: another thread may be inside write() on it. One descriptor per SIGHUP.
+    if (old > 2) {
+        const std::lock_guard lock(retired_mu_);
+        retired_fds_.push_back(old);
+    }
 }
 
 void Site::log(const http::LogEntry& e) const {

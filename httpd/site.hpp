@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,8 @@ private:
     MimeTypes mime_;
     std::vector<Root> roots_;  // roots_[0] is the default
     std::atomic<int> log_fd_{-1};
+    std::mutex retired_mu_;
+    std::vector<int> retired_fds_;  // old log descriptors: a worker may still be writing to one
 };
 
 }  // namespace httpd

@@ -3,6 +3,7 @@ reuse), Python's http.client, and the textbook request typed on a raw socket."""
 import http.client
 import os
 import re
+import signal
 import tempfile
 import time
 import unittest
@@ -236,6 +237,35 @@ class Clients(unittest.TestCase):
             rest = hu.read_until_closed(s)
             self.assertEqual(rest.count(b"HTTP/1.1 200 OK"), 2)
             self.assertTrue(rest.endswith(b"0123456789abcdefghijklmnopqrstuvwxyz\n"), rest)
+
+
+class LogRotation(unittest.TestCase):
+    def test_sighup_reopens_the_access_log(self):
+        with tempfile.TemporaryDirectory(prefix="httpd-log-") as base:
+            with hu.start(base) as d:
+                url = f"http://127.0.0.1:{hu.port_of(d)}"
+                log = os.path.join(base, "access.log")
+                run(CURL + ["-o", "/dev/null", url + "/small.txt?before"])
+                os.rename(log, log + ".1")  # what logrotate does
+                d.signal(signal.SIGHUP)
+                deadline = time.monotonic() + 10
+                while not os.path.exists(log) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                self.assertTrue(os.path.exists(log), d.log())
+                run(CURL + ["-o", "/dev/null", url + "/small.txt?after"])
+                deadline = time.monotonic() + 5
+                while time.monotonic() < deadline:
+                    with open(log) as f:
+                        if "/small.txt?after" in f.read():
+                            break
+                    time.sleep(0.05)
+                with open(log + ".1") as f:
+                    old = f.read()
+                with open(log) as f:
+                    new = f.read()
+                self.assertIn("/small.txt?before", old)
+                self.assertNotIn("/small.txt?after", old)
+                self.assertIn("/small.txt?after", new)
 
 
 if __name__ == "__main__":

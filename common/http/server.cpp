@@ -344,6 +344,8 @@ net::task<void> Session::linger() {
 net::task<void> Session::run() {
     const auto& lim = opts_.limits;
     while (true) {
+        // Graceful shutdown began during the last response: nothing more is expected of us.
+        if (s_.draining() && reader_.empty()) co_return;
         ParseResult pr;
         if (!co_await read_head(pr)) co_return;
         if (pr.status == ParseStatus::error) {

@@ -1,6 +1,7 @@
 """httpd against bad input on raw sockets: each limit on both sides, traversal attempts,
 request smuggling vectors, slow and vanishing clients. Every case asserts the exact status."""
 import os
+import signal
 import socket
 import tempfile
 import time
@@ -195,6 +196,42 @@ class BadInput(unittest.TestCase):
         self.assertHealthy()
         st, _, body, _ = hu.exchange(self.port, b"GET /data.bin HTTP/1.1\r\nHost: h\r\n\r\n")
         self.assertEqual(len(body), 1 << 20)
+
+
+class Shutdown(unittest.TestCase):
+    def test_sigterm_closes_idle_connections_and_finishes_a_response(self):
+        with tempfile.TemporaryDirectory(prefix="httpd-stop-") as base:
+            d = hu.start(base, "--drain-ms", "8000").start()
+            try:
+                port = hu.port_of(d)
+                idle = hu.connect(port)
+                idle.sendall(b"GET /small.txt HTTP/1.1\r\nHost: h\r\n\r\n")
+                self.assertEqual(hu.read_response(idle)[0], 200)
+                # Larger than every socket buffer on the way, so the response is still being
+                # sent when SIGTERM arrives (the client reads nothing until then).
+                size = 48 << 20
+                with open(os.path.join(base, "www", "huge.bin"), "wb") as f:
+                    f.truncate(size)
+                busy = socket.create_connection(("127.0.0.1", port), timeout=10)
+                busy.sendall(b"GET /huge.bin HTTP/1.1\r\nHost: h\r\n\r\n")
+                time.sleep(0.3)  # let the server fill the buffers and wait for room
+                first = busy.recv(4096)
+                self.assertTrue(first.startswith(b"HTTP/1.1 200 OK"))
+                t0 = time.monotonic()
+                d.signal(signal.SIGTERM)
+                self.assertEqual(hu.read_until_closed(idle, timeout=5), b"")  # idle: closed at once
+                self.assertLess(time.monotonic() - t0, 3)
+                rest = hu.read_until_closed(busy, timeout=10)  # busy: the response completes
+                head, _, body = (first + rest).partition(b"\r\n\r\n")
+                self.assertEqual(len(body), size)
+                busy.close()
+                idle.close()
+                self.assertEqual(d.stop(timeout=10), 0)
+                self.assertLess(time.monotonic() - t0, 6)
+                self.assertNotIn("drain timeout", d.log())
+            finally:
+                if d.alive():
+                    d.stop()
 
 
 if __name__ == "__main__":

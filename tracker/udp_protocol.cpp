@@ -2,10 +2,13 @@
 
 #include <cstring>
 
-#include "tracker/bytes.hpp"
+#include "wire/bytes.hpp"
 
 namespace tracker::udp {
 namespace {
+
+using wire::ByteReader;
+using wire::ByteWriter;
 
 bool read_u64(ByteReader& r, std::uint64_t& v) { return r.u64(v); }
 bool write_u64(ByteWriter& w, std::uint64_t v) { return w.u64(v); }

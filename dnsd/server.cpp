@@ -194,7 +194,8 @@ net::task<void> tcp_session(net::Stream& s, const Shared& sh) {
     net::error_code ec;
     auto fill_to = [&](std::size_t n) -> net::task<net::ReadStatus> {
         while (rd.data().size() < n) {
-            auto st = co_await rd.fill();
+            // Waiting for a length prefix on an empty buffer is between queries (RFC 7766 6.2.3).
+            auto st = co_await rd.fill(/*between_messages=*/n == 2);
             if (st != net::ReadStatus::ok) co_return st;
         }
         co_return net::ReadStatus::ok;

@@ -207,7 +207,7 @@ net::task<bool> Session::read_head(ParseResult& pr) {
             pr = parser_.parse(reader_.data());
             if (pr.status != ParseStatus::need_more) co_return true;
         }
-        const auto st = co_await reader_.fill();
+        const auto st = co_await reader_.fill(/*between_messages=*/!started);
         if (st == net::ReadStatus::ok) {
             if (!started) {
                 started = true;

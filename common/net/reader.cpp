@@ -64,7 +64,7 @@ void Reader::compact() {
     begin_ = 0;
 }
 
-task<ReadStatus> Reader::fill() {
+task<ReadStatus> Reader::fill(bool between_messages) {
     error_code ec;
     if (!buf_) {
         // Speculative non-blocking read first (pipelined or already-arrived data), then wait
@@ -77,7 +77,7 @@ task<ReadStatus> Reader::fill() {
         }
         buf_.release();
         if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return classify(ec);
-        stream_.set_idle(true);
+        if (between_messages) stream_.set_idle(true);
         co_await stream_.wait_readable(ec);
         stream_.set_idle(false);
         if (ec) co_return classify(ec);
@@ -110,7 +110,7 @@ LineStatus to_line(ReadStatus s) {
 }
 }  // namespace
 
-task<LineStatus> LineReader::read_line(std::string_view& line) {
+task<LineStatus> LineReader::read_line(std::string_view& line, bool between_messages) {
     if (pending_consume_) {
         reader_.consume(pending_consume_);
         pending_consume_ = 0;
@@ -160,7 +160,8 @@ task<LineStatus> LineReader::read_line(std::string_view& line) {
         } else {
             scanned = d.size();
         }
-        auto st = co_await reader_.fill();
+        // Only an empty buffer is between lines; a partial line is a message in progress.
+        auto st = co_await reader_.fill(between_messages && reader_.empty());
         if (st != ReadStatus::ok) co_return to_line(st);
     }
 }

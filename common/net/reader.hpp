@@ -30,9 +30,12 @@ public:
     Reader& operator=(const Reader&) = delete;
 
     /// Reads more bytes after what is buffered. When the buffer is empty this first waits
-    /// for readability (marking the stream idle) without holding a buffer.
+    /// for readability without holding a buffer; with `between_messages` the stream is marked
+    /// idle meanwhile (waiting for a new request or command), so that a graceful shutdown may
+    /// close it at once. Leave it false while reading the rest of a message (a body, an
+    /// upload): a drain must let that finish.
     /// Returns `limit` (reading nothing) when the buffer already holds `capacity` bytes.
-    [[nodiscard]] task<ReadStatus> fill();
+    [[nodiscard]] task<ReadStatus> fill(bool between_messages = false);
     /// Unconsumed bytes.
     [[nodiscard]] std::string_view data() const;
     /// Drops n bytes from the front (n <= data().size()).
@@ -77,7 +80,9 @@ public:
     /// With allow_bare_lf=false, a lone LF is kept inside the line (RFC 5321 2.3.8 says
     /// servers should not recognise it; the protocol decides what to do).
     /// After `too_long`, the rest of that line is discarded by the following call.
-    [[nodiscard]] task<LineStatus> read_line(std::string_view& line);
+    /// `between_messages`: waiting for the next command (true) or for a line inside a
+    /// multi-line message such as SMTP DATA (false), see Reader::fill.
+    [[nodiscard]] task<LineStatus> read_line(std::string_view& line, bool between_messages = true);
     /// The underlying byte reader (for bodies that follow a header, e.g. SMTP DATA with
     /// a different limit, HTTP bodies, FTP). Consumes the last line returned, so that line's
     /// view is invalid afterwards.

@@ -227,6 +227,9 @@ void Stream::shutdown_send() {
 }
 
 void Stream::close() {
+    // A closed stream needs no watchdog; a pending timer would keep its io_context busy.
+    impl_->deadline = Clock::time_point::max();
+    impl_->timer.cancel();
     error_code ec;
     impl_->socket.close(ec);
 }

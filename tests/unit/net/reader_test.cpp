@@ -117,28 +117,31 @@ TEST(LineReader, EofInTheMiddleOfALine) {
     EXPECT_EQ(p.run(read_lines(r, 1)), (std::vector<std::string>{"<eof>"}));
 }
 
-// An idle reader (everything consumed) holds no buffer and marks the stream idle while waiting.
+// An idle reader (everything consumed) holds no buffer; waiting between messages marks the
+// stream idle (a drain may close it), waiting inside a message (a body) does not.
 TEST(Reader, IdleHoldsNoBuffer) {
-    Pair p;
-    Reader r(*p.server, 1024);
-    p.send("abc");
-    EXPECT_EQ(p.run([&]() -> task<ReadStatus> { co_return co_await r.fill(); }()), ReadStatus::ok);
-    EXPECT_EQ(r.data(), "abc");
-    r.consume(3);
-    EXPECT_TRUE(r.empty());
-    EXPECT_TRUE(r.data().empty());
-    bool was_idle = false;
-    auto probe = [&]() -> task<void> {
-        asio::steady_timer t(p.ctx, std::chrono::milliseconds(20));
-        co_await t.async_wait(asio::use_awaitable);
-        was_idle = p.server->idle();
-        asio::write(p.client, asio::buffer("d", 1));
-    };
-    asio::co_spawn(p.ctx, probe(), asio::detached);
-    EXPECT_EQ(p.run([&]() -> task<ReadStatus> { co_return co_await r.fill(); }()), ReadStatus::ok);
-    EXPECT_TRUE(was_idle);
-    EXPECT_FALSE(p.server->idle());
-    EXPECT_EQ(r.data(), "d");
+    for (bool between : {true, false}) {
+        Pair p;
+        Reader r(*p.server, 1024);
+        p.send("abc");
+        EXPECT_EQ(p.run([&]() -> task<ReadStatus> { co_return co_await r.fill(); }()), ReadStatus::ok);
+        EXPECT_EQ(r.data(), "abc");
+        r.consume(3);
+        EXPECT_TRUE(r.empty());
+        EXPECT_TRUE(r.data().empty());
+        bool was_idle = !between;
+        auto probe = [&]() -> task<void> {
+            asio::steady_timer t(p.ctx, std::chrono::milliseconds(20));
+            co_await t.async_wait(asio::use_awaitable);
+            was_idle = p.server->idle();
+            asio::write(p.client, asio::buffer("d", 1));
+        };
+        asio::co_spawn(p.ctx, probe(), asio::detached);
+        EXPECT_EQ(p.run([&]() -> task<ReadStatus> { co_return co_await r.fill(between); }()), ReadStatus::ok);
+        EXPECT_EQ(was_idle, between);
+        EXPECT_FALSE(p.server->idle());
+        EXPECT_EQ(r.data(), "d");
+    }
 }
 
 TEST(Reader, FullBufferReportsLimit) {

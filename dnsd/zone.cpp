@@ -151,15 +151,13 @@ std::shared_ptr<const ZoneSet> load_zones(const std::vector<ZoneSpec>& specs, st
             error = parsed.error;
             return nullptr;
         }
-        std::optional<dns::Name> origin = spec.origin;
-        if (!origin) {
-            for (const auto& rr : parsed.records) {
-                if (rr.type == dns::type::SOA) {
-                    origin = rr.owner;
-                    break;
-                }
-            }
-        }
+        // The configured origin, else the SOA owner (found by index: assigning into an empty
+        // optional here trips a g++ 12 maybe-uninitialized false positive under ASan).
+        const dns::Name* found = spec.origin ? &*spec.origin : nullptr;
+        for (std::size_t i = 0; !found && i < parsed.records.size(); ++i)
+            if (parsed.records[i].type == dns::type::SOA) found = &parsed.records[i].owner;
+        std::optional<dns::Name> origin;
+        if (found) origin.emplace(*found);
         if (!origin) origin = parsed.origin;
         if (!origin) {
             error = spec.file + ":0: no SOA record and no $ORIGIN: cannot tell the zone's name";

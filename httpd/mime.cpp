@@ -1,19 +1,16 @@
 #include "httpd/mime.hpp"
 
+#include "http/text.hpp"
+
 #include <fstream>
 #include <sstream>
 
 namespace httpd {
 namespace {
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    return out;
-}
+using http::ascii_lower;
 }  // namespace
 
-void MimeTypes::add(std::string_view ext, std::string_view type) { by_ext_[lower(ext)] = std::string(type); }
+void MimeTypes::add(std::string_view ext, std::string_view type) { by_ext_[ascii_lower(ext)] = std::string(type); }
 
 void MimeTypes::parse(std::string_view text) {
     while (!text.empty()) {
@@ -53,7 +50,7 @@ std::string_view MimeTypes::lookup(std::string_view filename, std::string_view f
     if (slash != std::string_view::npos) filename.remove_prefix(slash + 1);
     const auto dot = filename.rfind('.');
     if (dot == std::string_view::npos || dot + 1 == filename.size()) return fallback;
-    const auto it = by_ext_.find(lower(filename.substr(dot + 1)));
+    const auto it = by_ext_.find(ascii_lower(filename.substr(dot + 1)));
     return it == by_ext_.end() ? fallback : std::string_view(it->second);
 }
 

@@ -1,5 +1,7 @@
 #include "httpd/site.hpp"
 
+#include "http/text.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -20,12 +22,7 @@ namespace httpd {
 
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    return out;
-}
+using http::ascii_lower;
 
 // Host without port: "www.a.edu:8080" -> "www.a.edu", "[::1]:80" -> "[::1]".
 std::string_view host_name(std::string_view host) {
@@ -69,7 +66,7 @@ Site::Site(const Config& cfg) : cfg_(cfg) {
     roots_.push_back({{}, cfg_.root, open_root(cfg_.root), g_root_ids++});
     for (const auto& vh : cfg_.vhosts) {
         Root r{{}, vh.root, open_root(vh.root), g_root_ids++};
-        for (const auto& n : vh.names) r.names.push_back(lower(n));
+        for (const auto& n : vh.names) r.names.push_back(ascii_lower(n));
         roots_.push_back(std::move(r));
     }
     reopen_log();
@@ -132,7 +129,7 @@ FileCache& Site::cache() const {
 
 const Site::Root& Site::pick_root(std::string_view host) const {
     if (roots_.size() > 1) {
-        const std::string h = lower(host_name(host));
+        const std::string h = ascii_lower(host_name(host));
         for (std::size_t i = 1; i < roots_.size(); ++i)
             for (const auto& n : roots_[i].names)
                 if (n == h) return roots_[i];

@@ -1,14 +1,8 @@
 #include "http/chunked.hpp"
 
+#include "http/text.hpp"
+
 namespace http {
-namespace {
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-}  // namespace
 
 int status_for(ChunkError e) {
     switch (e) {

@@ -1,5 +1,7 @@
 #include "http/parser.hpp"
 
+#include "http/text.hpp"
+
 #include <array>
 #include <cstring>
 
@@ -42,17 +44,6 @@ std::string_view trim_ows(std::string_view v) {
 std::string_view strip_cr(std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     return line;
-}
-
-bool parse_decimal(std::string_view s, std::uint64_t& out) {
-    if (s.empty() || s.size() > 18) return false;  // 18 digits: no overflow, far above any limit
-    std::uint64_t v = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return false;
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    out = v;
-    return true;
 }
 
 }  // namespace

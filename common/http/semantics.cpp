@@ -1,5 +1,7 @@
 #include "http/semantics.hpp"
 
+#include "http/text.hpp"
+
 #include "http/message.hpp"
 
 namespace http {
@@ -8,17 +10,6 @@ std::string_view trim(std::string_view v) {
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
     while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
     return v;
-}
-
-bool parse_u64(std::string_view s, std::uint64_t& out) {
-    if (s.empty() || s.size() > 18) return false;
-    std::uint64_t v = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return false;
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    out = v;
-    return true;
 }
 
 std::string_view opaque(std::string_view tag, bool& is_weak) {
@@ -46,16 +37,16 @@ RangeResult evaluate_range(std::string_view value, std::uint64_t size, std::size
             std::uint64_t first = 0, last = 0;
             if (a.empty()) {
                 // suffix-range "-N": the last N bytes
-                if (!parse_u64(b, last)) return {};
+                if (!parse_decimal(b, last)) return {};
                 if (last > 0 && size > 0) {
                     ++satisfiable;
                     found = {last >= size ? 0 : size - last, size - 1};
                 }
             } else {
-                if (!parse_u64(a, first)) return {};
+                if (!parse_decimal(a, first)) return {};
                 if (b.empty()) {
                     last = size == 0 ? 0 : size - 1;
-                } else if (!parse_u64(b, last) || last < first) {
+                } else if (!parse_decimal(b, last) || last < first) {
                     return {};  // invalid syntax: ignore the field
                 }
                 if (first < size) {

@@ -1,14 +1,8 @@
 #include "http/url.hpp"
 
+#include "http/text.hpp"
+
 namespace http {
-namespace {
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-}  // namespace
 
 bool percent_decode(std::string_view in, std::string& out, bool plus_as_space) {
     out.reserve(out.size() + in.size());

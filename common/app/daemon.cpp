@@ -1,8 +1,8 @@
 #include "app/daemon.hpp"
 
 #include <grp.h>
-#include <sys/resource.h>
 #include <pwd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -64,9 +64,7 @@ void setup_logging(const std::string& name) {
     spdlog::drop("trace");
     spdlog::register_logger(trace);
 }
-}  // namespace
 
-namespace {
 // Every connection is a descriptor: lift the soft limit to the hard one (as nginx's
 // worker_rlimit_nofile does), so the connection limits, not EMFILE, bound a daemon.
 void raise_fd_limit() {

@@ -344,7 +344,7 @@ class Whitelisted(unittest.TestCase):
                 with open(wl, "w") as f:
                     f.write("not a hash\n")
                 d.signal(signal.SIGHUP)
-                time.sleep(0.2)
+                d.wait_for_log("reload failed")  # the reload ran and was refused
                 ok = bdecode(http_get(d.tcp_port(), announce_target(unknown, random_hash(), 9003, 1))[2])
                 self.assertNotIn(b"failure reason", ok)
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "net/reader.hpp"
@@ -12,6 +13,17 @@ namespace {
 using namespace std::chrono_literals;
 const auto kLoopback = asio::ip::make_address("127.0.0.1");
 
+// Commands the handler has read, so that tests wait for "the server has my request"
+// instead of sleeping.
+std::atomic<int> g_commands_read{0};
+
+// Waits (bounded) until the handler has read `n` commands in total.
+void wait_for_commands(int n) {
+    const auto deadline = Clock::now() + 10s;
+    while (g_commands_read.load() < n && Clock::now() < deadline) std::this_thread::yield();
+    ASSERT_GE(g_commands_read.load(), n) << "the server never read the command";
+}
+
 // Line handler: "SLOW" answers after 300 ms; "HANG" never answers and ignores draining.
 task<void> handler(Stream& s) {
     LineReader lines(s, {.max_line = 128});
@@ -20,6 +32,7 @@ task<void> handler(Stream& s) {
     while (!ec && !s.draining()) {
         std::string_view line;
         if (co_await lines.read_line(line) != LineStatus::ok) co_return;
+        ++g_commands_read;
         std::string l(line);
         if (l == "BODY") {
             // Five body bytes follow; waiting for them is mid-message, so a drain must wait too.
@@ -126,8 +139,9 @@ TEST(Runtime, GracefulStopDrainsBusySessions) {
     Client idle(r.eps[0]), busy(r.eps[0]);
     EXPECT_EQ(idle.line(), "hello");
     EXPECT_EQ(busy.line(), "hello");
+    const int before = g_commands_read.load();
     busy.send("SLOW");
-    std::this_thread::sleep_for(50ms);  // let the server start the slow request (not a readiness wait)
+    wait_for_commands(before + 1);
     auto start = Clock::now();
     r.stop_and_join();
     EXPECT_EQ(idle.line(), "<eof>");
@@ -138,13 +152,15 @@ TEST(Runtime, GracefulStopDrainsBusySessions) {
 
 // A drain that starts while a body is on its way lets the body arrive and be answered.
 TEST(Runtime, GracefulStopWaitsForAMessageInProgress) {
-    Running r({});
-    Client c(r.eps[0]);
+    Running r({}, 1);  // one worker: the idle client's close proves the drain has begun
+    Client idle(r.eps[0]), c(r.eps[0]);
+    EXPECT_EQ(idle.line(), "hello");
     EXPECT_EQ(c.line(), "hello");
+    const int before = g_commands_read.load();
     c.send("BODY");
-    std::this_thread::sleep_for(50ms);  // the server is now waiting for the body (not a readiness wait)
+    wait_for_commands(before + 1);  // the server now waits for the body
     r.rt.stop();
-    std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(idle.line(), "<eof>");
     asio::write(c.s, asio::buffer("12345", 5));
     EXPECT_EQ(c.line(), "12345");
     EXPECT_EQ(c.line(), "<eof>");
@@ -156,8 +172,9 @@ TEST(Runtime, DrainTimeoutClosesStuckSessions) {
     Running r({}, 1, 200ms);
     Client stuck(r.eps[0]);
     EXPECT_EQ(stuck.line(), "hello");
+    const int before = g_commands_read.load();
     stuck.send("HANG");
-    std::this_thread::sleep_for(50ms);
+    wait_for_commands(before + 1);
     auto start = Clock::now();
     r.stop_and_join();
     EXPECT_LT(Clock::now() - start, 3s);

@@ -177,6 +177,17 @@ class Daemon:
         return False
 
 
+def parse_http_head(head):
+    """Splits a response head (bytes, without the blank line) into
+    (status code, headers dict with lower-case names, status line)."""
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return int(lines[0].split()[1]), headers, lines[0]
+
+
 def main():
     """unittest.main with verbose output; use at the bottom of each test script."""
     unittest.main(verbosity=2)

@@ -4,7 +4,7 @@ import os
 import socket
 import time
 
-from harness import Daemon
+from harness import Daemon, parse_http_head
 
 SOURCE_DIR = os.environ.get("SUITE_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "../../..")))
 with open(os.path.join(SOURCE_DIR, "demo/www/someschool.edu/someDepartment/images/img1.jpg"), "rb") as _f:
@@ -99,12 +99,7 @@ def read_response(conn, head_only=False, timeout=10):
             raise AssertionError(f"connection closed before a complete head: {buf!r}")
         buf += chunk
     head, _, rest = buf.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {}
-    for l in lines[1:]:
-        k, _, v = l.partition(":")
-        headers[k.strip().lower()] = v.strip()
+    status, headers, status_line = parse_http_head(head)
     n = 0 if head_only or status in (204, 304) else int(headers.get("content-length", "0"))
     while len(rest) < n:
         if time.monotonic() > deadline:
@@ -114,7 +109,7 @@ def read_response(conn, head_only=False, timeout=10):
             raise AssertionError("connection closed mid-body")
         rest += chunk
     conn.pending = rest[n:] + conn.pending
-    return status, headers, rest[:n], lines[0]
+    return status, headers, rest[:n], status_line
 
 
 def exchange(port, data, timeout=10):

@@ -5,6 +5,8 @@ import socket
 import struct
 import urllib.parse
 
+import harness
+
 PROTOCOL_ID = 0x41727101980
 
 
@@ -52,12 +54,7 @@ def http_get(port, target, timeout=10):
                 break
             data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {}
-    for line in lines[1:]:
-        k, _, v = line.partition(":")
-        headers[k.strip().lower()] = v.strip()
+    status, headers, _ = harness.parse_http_head(head)
     return status, headers, body
 
 

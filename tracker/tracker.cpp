@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "tracker/udp_protocol.hpp"
 
@@ -210,38 +212,61 @@ StatsSnapshot Tracker::stats(std::uint64_t now_ms) const {
     return s;
 }
 
-std::string stats_json(const StatsSnapshot& s) {
-    char buf[640];
-    std::snprintf(buf, sizeof buf,
-                  "{\"torrents\":%llu,\"seeders\":%llu,\"leechers\":%llu,\"completed\":%llu,"
-                  "\"announces\":%llu,\"announces_per_second\":%.1f,\"scrapes\":%llu,\"udp_connects\":%llu,"
-                  "\"failures\":%llu,\"rate_limited\":%llu,\"uptime_seconds\":%llu,\"mode\":\"%s\","
-                  "\"whitelist_size\":%zu}\n",
-                  (unsigned long long)s.totals.torrents, (unsigned long long)s.totals.seeders,
-                  (unsigned long long)s.totals.leechers, (unsigned long long)s.totals.downloaded,
-                  (unsigned long long)s.announces, s.announces_per_second, (unsigned long long)s.scrapes,
-                  (unsigned long long)s.connects, (unsigned long long)s.failures, (unsigned long long)s.rate_limited,
-                  (unsigned long long)s.uptime_seconds, s.whitelist_mode ? "whitelist" : "open", s.whitelist_size);
+namespace {
+
+// One row of /stats, rendered both as a JSON member and as an HTML table row.
+struct StatRow {
+    const char* key;    ///< JSON member
+    const char* label;  ///< HTML row heading; nullptr: JSON only
+    std::string value;  ///< already formatted
+    bool quoted = false;
+};
+
+std::string fixed1(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", v);
     return buf;
 }
 
+std::vector<StatRow> stat_rows(const StatsSnapshot& s) {
+    using std::to_string;
+    return {
+        {"torrents", "Torrents", to_string(s.totals.torrents)},
+        {"seeders", "Seeders", to_string(s.totals.seeders)},
+        {"leechers", "Leechers", to_string(s.totals.leechers)},
+        {"completed", "Completed", to_string(s.totals.downloaded)},
+        {"announces", "Announces", to_string(s.announces)},
+        {"announces_per_second", "Announces per second", fixed1(s.announces_per_second)},
+        {"scrapes", "Scrapes", to_string(s.scrapes)},
+        {"udp_connects", "UDP connects", to_string(s.connects)},
+        {"failures", "Failures", to_string(s.failures)},
+        {"rate_limited", "Rate limited", to_string(s.rate_limited)},
+        {"uptime_seconds", "Uptime (s)", to_string(s.uptime_seconds)},
+        {"mode", "Mode", s.whitelist_mode ? "whitelist" : "open", true},
+        {"whitelist_size", nullptr, to_string(s.whitelist_size)},
+    };
+}
+
+}  // namespace
+
+std::string stats_json(const StatsSnapshot& s) {
+    std::string out = "{";
+    for (const auto& r : stat_rows(s)) {
+        if (out.size() > 1) out += ',';
+        out.append("\"").append(r.key).append("\":");
+        if (r.quoted) out.append("\"").append(r.value).append("\"");
+        else out += r.value;
+    }
+    return out + "}\n";
+}
+
 std::string stats_html(const StatsSnapshot& s) {
-    char rows[1200];
-    std::snprintf(rows, sizeof rows,
-                  "<tr><th>Torrents</th><td>%llu</td></tr>\n<tr><th>Seeders</th><td>%llu</td></tr>\n"
-                  "<tr><th>Leechers</th><td>%llu</td></tr>\n<tr><th>Completed</th><td>%llu</td></tr>\n"
-                  "<tr><th>Announces per second</th><td>%.1f</td></tr>\n<tr><th>Announces</th><td>%llu</td></tr>\n"
-                  "<tr><th>Scrapes</th><td>%llu</td></tr>\n<tr><th>UDP connects</th><td>%llu</td></tr>\n"
-                  "<tr><th>Failures</th><td>%llu</td></tr>\n<tr><th>Rate limited</th><td>%llu</td></tr>\n"
-                  "<tr><th>Mode</th><td>%s</td></tr>\n<tr><th>Uptime (s)</th><td>%llu</td></tr>\n",
-                  (unsigned long long)s.totals.torrents, (unsigned long long)s.totals.seeders,
-                  (unsigned long long)s.totals.leechers, (unsigned long long)s.totals.downloaded,
-                  s.announces_per_second, (unsigned long long)s.announces, (unsigned long long)s.scrapes,
-                  (unsigned long long)s.connects, (unsigned long long)s.failures, (unsigned long long)s.rate_limited,
-                  s.whitelist_mode ? "whitelist" : "open", (unsigned long long)s.uptime_seconds);
-    return std::string("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>tracker statistics</title>"
-                       "</head>\n<body><h1>Tracker statistics</h1>\n<table>\n") +
-           rows + "</table>\n<p><a href=\"/stats?format=json\">JSON</a></p>\n</body></html>\n";
+    std::string out =
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>tracker statistics</title>"
+        "</head>\n<body><h1>Tracker statistics</h1>\n<table>\n";
+    for (const auto& r : stat_rows(s))
+        if (r.label) out.append("<tr><th>").append(r.label).append("</th><td>").append(r.value).append("</td></tr>\n");
+    return out + "</table>\n<p><a href=\"/stats?format=json\">JSON</a></p>\n</body></html>\n";
 }
 
 }  // namespace tracker

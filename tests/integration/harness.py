@@ -141,14 +141,8 @@ class Daemon:
     def wait_for_log(self, text, timeout=10):
         """Waits (bounded) until the daemon's output contains `text`, e.g. a --trace line
         proving a request was read. Returns the output."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            out = self.log()
-            if text in out:
-                return out
-            if not self.alive():
-                break
-            time.sleep(0.02)
+        if wait_until(lambda: text in self.log() or not self.alive(), timeout) and text in self.log():
+            return self.log()
         raise DaemonError(f"{self.name}: {text!r} not logged within {timeout}s\n{self.log()}")
 
     def log(self):
@@ -175,6 +169,17 @@ class Daemon:
             self._log.close()
             os.unlink(self._log.name)
         return False
+
+
+def wait_until(pred, timeout=10.0, interval=0.02):
+    """Polls `pred` until it is true or `timeout` seconds pass; returns its last value.
+    For conditions with no event to wait on (a file appearing, a reload taking effect)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
 
 
 def parse_http_head(head):

@@ -3,10 +3,9 @@ import os
 import shutil
 import signal
 import tempfile
-import time
 import unittest
 
-from harness import Daemon, main, run
+from harness import Daemon, main, run, wait_until
 from dnsutil import short, zone
 
 ZONE = """$ORIGIN reload.test.
@@ -16,15 +15,6 @@ $TTL 60
 ns1  A   192.0.2.1
 www  A   {addr}
 """
-
-
-def wait_for(pred, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 class ReloadTest(unittest.TestCase):
@@ -48,25 +38,25 @@ class ReloadTest(unittest.TestCase):
             self.assertEqual(short(port, "www.reload.test"), ["192.0.2.10"])
             self.write(ZONE.format(serial=2, addr="192.0.2.20") + "new A 192.0.2.30\n")
             d.signal(signal.SIGHUP)
-            self.assertTrue(wait_for(lambda: short(port, "www.reload.test") == ["192.0.2.20"]), d.log())
+            self.assertTrue(wait_until(lambda: short(port, "www.reload.test") == ["192.0.2.20"]), d.log())
             self.assertEqual(short(port, "new.reload.test"), ["192.0.2.30"])
             self.assertEqual(short(port, "reload.test", "SOA")[0].split()[2], "2")
             # Broken: a bad address on line 7. The old zone keeps serving.
             self.write(ZONE.format(serial=3, addr="192.0.2.40") + "bad A 300.1.2.3\n")
             d.signal(signal.SIGHUP)
             want = f"{self.path}:7: bad IPv4 address '300.1.2.3'"
-            self.assertTrue(wait_for(lambda: want in d.log()), d.log())
+            self.assertTrue(wait_until(lambda: want in d.log()), d.log())
             self.assertEqual(short(port, "www.reload.test"), ["192.0.2.20"])
             # Semantic errors carry the line too: CNAME beside other data.
             self.write(ZONE.format(serial=4, addr="192.0.2.50") + "www CNAME ns1\n")
             d.signal(signal.SIGHUP)
             want = f"{self.path}:7: CNAME at www.reload.test. beside other data"
-            self.assertTrue(wait_for(lambda: want in d.log()), d.log())
+            self.assertTrue(wait_until(lambda: want in d.log()), d.log())
             self.assertEqual(short(port, "www.reload.test"), ["192.0.2.20"])
             # Fixed again: picked up.
             self.write(ZONE.format(serial=5, addr="192.0.2.60"))
             d.signal(signal.SIGHUP)
-            self.assertTrue(wait_for(lambda: short(port, "www.reload.test") == ["192.0.2.60"]), d.log())
+            self.assertTrue(wait_until(lambda: short(port, "www.reload.test") == ["192.0.2.60"]), d.log())
 
     def test_broken_zone_at_start_exits_with_usage_error(self):
         self.write(ZONE.format(serial=1, addr="192.0.2.10") + "x TXT \"unterminated\n")

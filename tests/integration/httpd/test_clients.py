@@ -5,10 +5,9 @@ import os
 import re
 import signal
 import tempfile
-import time
 import unittest
 
-from harness import run, main
+from harness import run, main, wait_until
 import httpdutil as hu
 
 CURL = ["curl", "-s", "--max-time", "20"]
@@ -171,12 +170,11 @@ class Clients(unittest.TestCase):
         log = os.path.join(self.base, "access.log")
         pat = re.compile(r'^127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\] '
                          r'"GET /small\.txt\?q=1 HTTP/1\.1" 200 37 "http://ref\.example/" "tester/1\.0"$')
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
+        def logged():
             with open(log) as f:
-                if any(pat.match(l.rstrip("\n")) for l in f):
-                    return
-            time.sleep(0.05)
+                return any(pat.match(l.rstrip("\n")) for l in f)
+        if wait_until(logged, timeout=5):
+            return
         with open(log) as f:
             self.fail("no matching log line in:\n" + f.read())
 
@@ -248,17 +246,12 @@ class LogRotation(unittest.TestCase):
                 run(CURL + ["-o", "/dev/null", url + "/small.txt?before"])
                 os.rename(log, log + ".1")  # what logrotate does
                 d.signal(signal.SIGHUP)
-                deadline = time.monotonic() + 10
-                while not os.path.exists(log) and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                self.assertTrue(os.path.exists(log), d.log())
+                self.assertTrue(wait_until(lambda: os.path.exists(log)), d.log())
                 run(CURL + ["-o", "/dev/null", url + "/small.txt?after"])
-                deadline = time.monotonic() + 5
-                while time.monotonic() < deadline:
+                def logged_after():
                     with open(log) as f:
-                        if "/small.txt?after" in f.read():
-                            break
-                    time.sleep(0.05)
+                        return "/small.txt?after" in f.read()
+                wait_until(logged_after, timeout=5)
                 with open(log + ".1") as f:
                     old = f.read()
                 with open(log) as f:

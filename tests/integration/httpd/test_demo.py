@@ -3,7 +3,6 @@ ten JPEG images over non-persistent and persistent connections, the forms, the l
 the transcript that shows the difference (one connection per object vs one in all)."""
 import os
 import re
-import time
 import unittest
 
 from harness import Daemon, run, main, SOURCE_DIR
@@ -52,10 +51,7 @@ class Demo(unittest.TestCase):
         self.assertEqual(http11, ["200:1"] + ["200:0"] * 10)
         self.assertEqual(self.d.log().count("-- connected") - middle, 1)
         # The session notes its end when curl's connection closes, just after curl exits.
-        deadline = time.monotonic() + 5
-        while "closed after 11 request(s)" not in self.d.log() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        self.assertIn("closed after 11 request(s)", self.d.log())
+        self.d.wait_for_log("closed after 11 request(s)", timeout=5)
 
     def test_demo_pages(self):
         out = run(["curl", "-s", self.url + "/animalsearch?monkeys&bananas"]).stdout
@@ -65,10 +61,7 @@ class Demo(unittest.TestCase):
         out = run(["curl", "-s", self.url + "/files/"]).stdout
         self.assertIn('<a href="picture.jpg">picture.jpg</a>', out)
         self.assertIn("It works", run(["curl", "-s", self.url + "/"]).stdout)
-        deadline = time.monotonic() + 5
-        while '"GET /files/ HTTP/1.1" 200' not in self.d.log() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        self.assertIn('"GET /files/ HTTP/1.1" 200', self.d.log())
+        self.d.wait_for_log('"GET /files/ HTTP/1.1" 200', timeout=5)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ int main(int argc, char** argv) {
     return d.main(argc, argv, [&](app::Daemon& daemon, net::Runtime& rt) {
         auto specs = dnsd::zone_specs(cfg, daemon.config(), daemon.common().config_file);
         if (specs.empty()) throw app::ConfigError("no zones: give --zone FILE or [[zone]] tables in the config");
-        if (!dnsd::reload_zones(store, specs, dnsd::responder_options(cfg))) throw app::ConfigError("zones failed to load");
+        if (!dnsd::reload_zones(store, specs, dnsd::responder_options(cfg)))
+            throw app::ConfigError("zones failed to load");
         dnsd::serve(daemon, rt, cfg, store);
         // SIGHUP: re-read the zone files (and the [[zone]] list); a broken zone keeps the old set.
         daemon.on_reload([&](const toml::table& fresh) {

@@ -63,9 +63,9 @@ bool address_matches(std::string_view pattern, std::string_view ip) {
 
 namespace {
 
-constexpr std::size_t opt_size = 11;  // root owner, type, class, ttl, rdlength: an OPT without options
-constexpr int max_chain = 8;          // CNAME hops followed inside our zones
-constexpr std::uint32_t max_variants = 8;             // rotations prepared per reply
+constexpr std::size_t opt_size = 11;                 // root owner, type, class, ttl, rdlength: an OPT without options
+constexpr int max_chain = 8;                         // CNAME hops followed inside our zones
+constexpr std::uint32_t max_variants = 8;            // rotations prepared per reply
 constexpr std::size_t max_prepared_nodes = 250'000;  // beyond this, answers are computed per query
 
 /// The parts of a query the responder needs. The question name lives in fixed buffers so
@@ -375,8 +375,7 @@ Outcome answer_query(const ZoneSet& zones, const Zone* zone, const ParsedQuery& 
         // A wildcard's answer takes the query name as owner (RFC 4592 2.1.1).
         if (q.qtype == type::ANY) {
             // RFC 8482 4.1: one RRset is enough (NSD sends the first); no authority or additional.
-            if (!node->rrsets.empty() && !r.rrset(Section::answer, cur_owner, node->rrsets.front(), true))
-                r.truncate();
+            if (!node->rrsets.empty() && !r.rrset(Section::answer, cur_owner, node->rrsets.front(), true)) r.truncate();
             if (node->rrsets.empty())
                 (void)r.record(Section::authority, cur_zone->apex().name.wire(), type::SOA, cur_zone->negative_ttl(),
                                cur_zone->soa().rdatas.front());
@@ -451,9 +450,17 @@ std::size_t write_prepared(const Prepared& pr, const std::string& sections, cons
     std::memcpy(p + at, sections.data(), sections.size());
     at += sections.size();
     if (q.has_edns) {
-        const std::uint8_t opt[opt_size] = {0, 0, 41, static_cast<std::uint8_t>(opts.edns_size >> 8),
-                                            static_cast<std::uint8_t>(opts.edns_size), 0, 0,
-                                            static_cast<std::uint8_t>(q.edns.do_bit ? 0x80 : 0), 0, 0, 0};
+        const std::uint8_t opt[opt_size] = {0,
+                                            0,
+                                            41,
+                                            static_cast<std::uint8_t>(opts.edns_size >> 8),
+                                            static_cast<std::uint8_t>(opts.edns_size),
+                                            0,
+                                            0,
+                                            static_cast<std::uint8_t>(q.edns.do_bit ? 0x80 : 0),
+                                            0,
+                                            0,
+                                            0};
         std::memcpy(p + at, opt, opt_size);
         at += opt_size;
     }
@@ -504,8 +511,9 @@ Outcome Responder::respond(const ZoneSet& zones, std::span<const std::uint8_t> q
         if (q.qtype == type::AXFR || ctx.tcp) {
             // RFC 5936 4.2: AXFR needs TCP; IXFR over TCP falls back to a full transfer (RFC 1995 4).
             if (!ctx.tcp) return simple(rcode::REFUSED, true);
-            bool allowed = std::any_of(apex->axfr_allow.begin(), apex->axfr_allow.end(),
-                                       [&](const std::string& pattern) { return address_matches(pattern, ctx.peer_ip); });
+            bool allowed =
+                std::any_of(apex->axfr_allow.begin(), apex->axfr_allow.end(),
+                            [&](const std::string& pattern) { return address_matches(pattern, ctx.peer_ip); });
             if (!allowed) return simple(rcode::REFUSED, true);
             oc.action = Action::axfr;
             oc.zone = apex;
@@ -618,7 +626,8 @@ std::size_t AxfrWriter::next(std::span<std::uint8_t> out) {
         bool ok = false;
         if (index_ == 0 || index_ + 1 == total) {
             const RRset& soa = zone_.soa();
-            ok = w.rr(Section::answer, zone_.apex().name.wire(), type::SOA, dns::klass::IN, soa.ttl, soa.rdatas.front());
+            ok =
+                w.rr(Section::answer, zone_.apex().name.wire(), type::SOA, dns::klass::IN, soa.ttl, soa.rdatas.front());
         } else {
             ok = w.rr(Section::answer, zone_.records()[index_ - 1]);
         }

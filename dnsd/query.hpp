@@ -88,8 +88,7 @@ private:
 /// NSD's model: computes at load time the reply to every exact-match query for the usual
 /// types at every authoritative name (at most 250,000 names), so that the hot path is a hash
 /// lookup and a copy. Call with the complete set, before it is shared.
-void prepare_answers(const ZoneSet& set, const std::vector<std::shared_ptr<Zone>>& zones,
-                     const ResponderOptions& opts);
+void prepare_answers(const ZoneSet& set, const std::vector<std::shared_ptr<Zone>>& zones, const ResponderOptions& opts);
 
 /// Whether `ip` ("192.0.2.1", "::1") matches `pattern`: an address, a CIDR range
 /// ("10.0.0.0/8", "2001:db8::/32") or "any". IPv4-mapped IPv6 peers match IPv4 patterns.

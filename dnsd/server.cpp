@@ -66,9 +66,11 @@ std::vector<ZoneSpec> zone_specs(const Config& cfg, const toml::table& file, con
     std::vector<ZoneSpec> specs;
     // --zone paths are relative to the working directory, dns.zone paths to the config file.
     bool from_file = cfg.zone_flag != nullptr && cfg.zone_flag->count() == 0;
-    for (const auto& f : cfg.zone_files) specs.push_back({from_file ? resolve(f, base) : f, std::nullopt, cfg.axfr_allow});
+    for (const auto& f : cfg.zone_files)
+        specs.push_back({from_file ? resolve(f, base) : f, std::nullopt, cfg.axfr_allow});
     const auto* zones = file["zone"].as_array();
-    if (file.contains("zone") && zones == nullptr) throw app::ConfigError(config_path + ": zone: expected [[zone]] tables");
+    if (file.contains("zone") && zones == nullptr)
+        throw app::ConfigError(config_path + ": zone: expected [[zone]] tables");
     if (zones == nullptr) return specs;
     for (std::size_t i = 0; i < zones->size(); ++i) {
         std::string where = config_path + ": zone[" + std::to_string(i) + "]";
@@ -173,7 +175,8 @@ std::string question_text(const Outcome& oc) {
 std::string result_text(const Outcome& oc) {
     if (oc.action == Action::drop) return "dropped";
     if (oc.action == Action::axfr) return "AXFR";
-    std::string s = rcode_name(oc.rcode) + " " + std::to_string(oc.answers) + (oc.answers == 1 ? " answer" : " answers");
+    std::string s =
+        rcode_name(oc.rcode) + " " + std::to_string(oc.answers) + (oc.answers == 1 ? " answer" : " answers");
     if (oc.truncated) s += " TC";
     return s;
 }
@@ -268,10 +271,9 @@ void serve(app::Daemon& d, net::Runtime& rt, const Config& cfg, ZoneStore& store
     sh->store = &store;
     // TCP first: with port 0 the kernel picks one, and UDP must then use the same port
     // (RFC 7766 5: a server answers over both transports on the same address).
-    auto tep = rt.add_tcp({.name = "dns-tcp",
-                           .listen = d.listen(),
-                           .limits = {cfg.max_connections, cfg.max_per_address}},
-                          [sh](net::Stream& s) { return tcp_session(s, *sh); });
+    auto tep =
+        rt.add_tcp({.name = "dns-tcp", .listen = d.listen(), .limits = {cfg.max_connections, cfg.max_per_address}},
+                   [sh](net::Stream& s) { return tcp_session(s, *sh); });
     std::vector<net::HostPort> udp_listen;
     for (const auto& ep : tep) udp_listen.push_back({ep.address(), ep.port()});
     auto uep = rt.add_udp({.name = "dns-udp", .listen = udp_listen, .max_datagram = 4096, .max_reply = 4096},

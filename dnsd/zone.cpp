@@ -30,7 +30,8 @@ std::string lower_key(const dns::Name& n) {
 std::uint32_t read_u32(std::string_view s, std::size_t at) {
     return (std::uint32_t{static_cast<std::uint8_t>(s[at])} << 24) |
            (std::uint32_t{static_cast<std::uint8_t>(s[at + 1])} << 16) |
-           (std::uint32_t{static_cast<std::uint8_t>(s[at + 2])} << 8) | std::uint32_t{static_cast<std::uint8_t>(s[at + 3])};
+           (std::uint32_t{static_cast<std::uint8_t>(s[at + 2])} << 8) |
+           std::uint32_t{static_cast<std::uint8_t>(s[at + 3])};
 }
 
 }  // namespace

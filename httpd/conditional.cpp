@@ -42,9 +42,9 @@ Decision decide(const http::Request& req, const Validators& v) {
     }
     const auto r = http::evaluate_range(req.header("Range"), v.size);
     switch (r.kind) {
-    case http::RangeKind::single: return {206, r.range};
-    case http::RangeKind::unsatisfiable: return {416, {}};
-    default: return {200, {}};  // none, or several ranges: the whole file (allowed, RFC 9110 14.2)
+        case http::RangeKind::single: return {206, r.range};
+        case http::RangeKind::unsatisfiable: return {416, {}};
+        default: return {200, {}};  // none, or several ranges: the whole file (allowed, RFC 9110 14.2)
     }
 }
 

@@ -15,13 +15,13 @@ namespace httpd {
 /// Validators of a representation.
 struct Validators {
     std::uint64_t size = 0;
-    std::time_t mtime = 0;   ///< Last-Modified, whole seconds
-    std::string_view etag;   ///< strong entity-tag, quoted ("\"1a-2b\"")
+    std::time_t mtime = 0;  ///< Last-Modified, whole seconds
+    std::string_view etag;  ///< strong entity-tag, quoted ("\"1a-2b\"")
 };
 
 struct Decision {
-    int status = 200;           ///< 200, 206, 304, 412 or 416
-    http::ByteRange range{};    ///< for 206: the bytes to send
+    int status = 200;         ///< 200, 206, 304, 412 or 416
+    http::ByteRange range{};  ///< for 206: the bytes to send
 };
 
 /// Evaluates If-Match, If-Unmodified-Since, If-None-Match, If-Modified-Since, If-Range and

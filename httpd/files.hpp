@@ -31,7 +31,7 @@ struct FileMeta {
     std::string etag;           ///< strong, quoted
     std::string last_modified;  ///< IMF-fixdate
     std::string content_type;
-    bool has_data = false;      ///< `data` holds the whole file (small files)
+    bool has_data = false;  ///< `data` holds the whole file (small files)
     std::string data;
 };
 
@@ -43,9 +43,9 @@ public:
     FileCache(std::size_t max_entries, std::size_t max_file, const MimeTypes& mime, std::string default_type);
 
     struct Result {
-        int error = 0;                          ///< 0 or an errno value (ENOENT, EXDEV, ...)
-        std::shared_ptr<const FileMeta> meta;   ///< set when error == 0
-        http::FileHandle fd;                    ///< open file when the body must come from disk
+        int error = 0;                         ///< 0 or an errno value (ENOENT, EXDEV, ...)
+        std::shared_ptr<const FileMeta> meta;  ///< set when error == 0
+        http::FileHandle fd;                   ///< open file when the body must come from disk
     };
     /// Looks up `relative` under `root_fd` (`root_id` distinguishes roots in the key).
     /// `want_fd`: open a descriptor for a regular file not held in memory.

@@ -7,9 +7,9 @@ namespace httpd {
 
 int status_for(PathError e) {
     switch (e) {
-    case PathError::none: return 200;
-    case PathError::forbidden: return 403;
-    default: return 400;
+        case PathError::none: return 200;
+        case PathError::forbidden: return 403;
+        default: return 400;
     }
 }
 

@@ -8,9 +8,9 @@ namespace httpd {
 
 enum class PathError {
     none,
-    bad_encoding,   ///< 400: '%' not followed by two hex digits
-    not_absolute,   ///< 400: path does not start with '/'
-    forbidden,      ///< 403: "..", a backslash or a NUL byte (after decoding)
+    bad_encoding,  ///< 400: '%' not followed by two hex digits
+    not_absolute,  ///< 400: path does not start with '/'
+    forbidden,     ///< 403: "..", a backslash or a NUL byte (after decoding)
 };
 
 /// Response status for a path error (400 or 403).
@@ -18,8 +18,8 @@ enum class PathError {
 
 struct SafePath {
     PathError error = PathError::none;
-    std::string url;       ///< decoded, normalised URL path, always starting with '/' ("/a/b/")
-    std::string relative;  ///< the same without the leading '/' ("a/b/"), "" for the root
+    std::string url;         ///< decoded, normalised URL path, always starting with '/' ("/a/b/")
+    std::string relative;    ///< the same without the leading '/' ("a/b/"), "" for the root
     bool directory = false;  ///< the URL path ends with '/'
 };
 

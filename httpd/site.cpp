@@ -32,14 +32,14 @@ std::string_view host_name(std::string_view host) {
 
 int errno_status(int err) {
     switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-    case ENAMETOOLONG: return 404;
-    case EXDEV:   // RESOLVE_BENEATH: the path (or a symlink in it) leaves the root
-    case ELOOP:
-    case EACCES:
-    case EPERM: return 403;
-    default: return 500;
+        case ENOENT:
+        case ENOTDIR:
+        case ENAMETOOLONG: return 404;
+        case EXDEV:  // RESOLVE_BENEATH: the path (or a symlink in it) leaves the root
+        case ELOOP:
+        case EACCES:
+        case EPERM: return 403;
+        default: return 500;
     }
 }
 
@@ -55,8 +55,7 @@ std::atomic<int> g_root_ids{0};
 }  // namespace
 
 Site::Site(const Config& cfg) : cfg_(cfg) {
-    if (!mime_.load(cfg_.mime_types))
-        throw app::ConfigError("httpd.mime_types: cannot read " + cfg_.mime_types);
+    if (!mime_.load(cfg_.mime_types)) throw app::ConfigError("httpd.mime_types: cannot read " + cfg_.mime_types);
     for (const auto& line : cfg_.types) mime_.parse(line);
     auto open_root = [](const std::string& path) {
         const int fd = ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -189,43 +188,41 @@ void Site::handle(const http::ServerRequest& rq, http::Response& resp) const {
     const Root& root = pick_root(req.host);
     const bool form = std::find(cfg_.forms.begin(), cfg_.forms.end(), sp.url) != cfg_.forms.end();
     switch (req.method) {
-    case Method::get:
-    case Method::head:
-        if (form) serve_form(rq, sp, resp);
-        else serve_file(rq, root, sp, resp);
-        return;
-    case Method::post:
-        if (form) {
-            serve_form(rq, sp, resp);
+        case Method::get:
+        case Method::head:
+            if (form) serve_form(rq, sp, resp);
+            else serve_file(rq, root, sp, resp);
             return;
-        }
-        break;
-    case Method::put:
-        if (writable(sp.url)) {
-            put_file(rq, root, sp, resp);
+        case Method::post:
+            if (form) {
+                serve_form(rq, sp, resp);
+                return;
+            }
+            break;
+        case Method::put:
+            if (writable(sp.url)) {
+                put_file(rq, root, sp, resp);
+                return;
+            }
+            break;
+        case Method::del:
+            if (writable(sp.url)) {
+                delete_file(root, sp, resp);
+                return;
+            }
+            break;
+        case Method::options:
+            resp.status = 204;
+            resp.add_header("Allow", allow_for(sp.url));
             return;
-        }
-        break;
-    case Method::del:
-        if (writable(sp.url)) {
-            delete_file(root, sp, resp);
-            return;
-        }
-        break;
-    case Method::options:
-        resp.status = 204;
-        resp.add_header("Allow", allow_for(sp.url));
-        return;
-    default:
-        break;
+        default: break;
     }
     // RFC 9110 15.5.6: 405 lists what the resource does allow.
     http::set_error(resp, 405);
     resp.add_header("Allow", allow_for(sp.url));
 }
 
-void Site::serve_file(const http::ServerRequest& rq, const Root& root, const SafePath& sp,
-                      http::Response& resp) const {
+void Site::serve_file(const http::ServerRequest& rq, const Root& root, const SafePath& sp, http::Response& resp) const {
     const http::Request& req = rq.head;
     auto& fc = cache();
     // HEAD opens the file too: the driver takes Content-Length from the body it would send.
@@ -284,8 +281,8 @@ void Site::serve_file(const http::ServerRequest& rq, const Root& root, const Saf
     if (d.status == 206) {
         offset = d.range.first;
         length = d.range.length();
-        resp.add_header("Content-Range", "bytes " + std::to_string(d.range.first) + "-" +
-                                             std::to_string(d.range.last) + "/" + std::to_string(m.size));
+        resp.add_header("Content-Range", "bytes " + std::to_string(d.range.first) + "-" + std::to_string(d.range.last) +
+                                             "/" + std::to_string(m.size));
     }
     if (m.has_data) resp.body.assign(m.data, static_cast<std::size_t>(offset), static_cast<std::size_t>(length));
     else resp.set_file(std::move(r.fd), offset, length);

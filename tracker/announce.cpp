@@ -22,8 +22,19 @@ bool all_digits(std::string_view s) {
 }
 
 enum Key : unsigned {
-    k_info_hash, k_peer_id, k_port, k_uploaded, k_downloaded, k_left, k_event, k_numwant,
-    k_compact, k_no_peer_id, k_key, k_ip, k_count
+    k_info_hash,
+    k_peer_id,
+    k_port,
+    k_uploaded,
+    k_downloaded,
+    k_left,
+    k_event,
+    k_numwant,
+    k_compact,
+    k_no_peer_id,
+    k_key,
+    k_ip,
+    k_count
 };
 constexpr std::string_view kKeyNames[k_count] = {"info_hash", "peer_id", "port",    "uploaded",   "downloaded", "left",
                                                  "event",     "numwant", "compact", "no_peer_id", "key",        "ip"};

@@ -35,7 +35,7 @@ struct HttpAnnounce {
     std::optional<std::uint64_t> left;
     Event event = Event::none;
     std::uint32_t numwant = 50;
-    bool compact = true;      ///< BEP 23; only an explicit compact=0 asks for the dictionary list
+    bool compact = true;  ///< BEP 23; only an explicit compact=0 asks for the dictionary list
     bool no_peer_id = false;
     std::optional<PeerEndpoint> ip;  ///< the `ip` parameter, parsed (policy decides whether to use it)
 };

@@ -19,9 +19,18 @@ public:
     explicit Writer(std::string& out) : out_(out) {}
     Writer& integer(std::int64_t v);
     Writer& string(std::string_view s);
-    Writer& begin_dict() { out_ += 'd'; return *this; }
-    Writer& begin_list() { out_ += 'l'; return *this; }
-    Writer& end() { out_ += 'e'; return *this; }
+    Writer& begin_dict() {
+        out_ += 'd';
+        return *this;
+    }
+    Writer& begin_list() {
+        out_ += 'l';
+        return *this;
+    }
+    Writer& end() {
+        out_ += 'e';
+        return *this;
+    }
     /// key + integer value.
     Writer& kv(std::string_view key, std::int64_t v) { return string(key).integer(v); }
     /// key + string value.

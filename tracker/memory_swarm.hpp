@@ -13,8 +13,8 @@ struct MemoryStoreOptions {
     std::uint32_t peer_timeout = 2 * 1800 + 300;  ///< seconds without an announce before a peer expires
     std::size_t max_peers = 20'000'000;           ///< across all torrents
     std::size_t max_torrents = 2'000'000;
-    bool keep_empty_torrents = false;             ///< whitelist mode: keep counters of empty torrents
-    unsigned shards = 256;                        ///< rounded up to a power of two
+    bool keep_empty_torrents = false;  ///< whitelist mode: keep counters of empty torrents
+    unsigned shards = 256;             ///< rounded up to a power of two
 };
 
 class MemorySwarmStore final : public SwarmStore {

@@ -10,9 +10,9 @@
 namespace tracker {
 
 struct RateLimitOptions {
-    double per_second = 0;       ///< sustained requests per second per address; 0 = unlimited
-    double burst = 0;            ///< bucket size (0: max(per_second * 4, 1))
-    std::size_t slots = 65536;   ///< table size: the memory bound (about 24 bytes a slot)
+    double per_second = 0;      ///< sustained requests per second per address; 0 = unlimited
+    double burst = 0;           ///< bucket size (0: max(per_second * 4, 1))
+    std::size_t slots = 65536;  ///< table size: the memory bound (about 24 bytes a slot)
 };
 
 /// Token buckets indexed by a keyed hash of the address. Each slot remembers which address

@@ -22,7 +22,8 @@ void add_options(app::Daemon& d, ServiceConfig& c) {
     o.add("--numwant", "tracker.default_numwant", c.default_numwant, "peers handed out when the client asks none");
     o.add("--max-numwant", "tracker.max_numwant", c.max_numwant, "cap on peers handed out per announce");
     o.add("--trust-ip", "tracker.trust_ip", c.trust_ip, "honour the announce's ip parameter (spoofable)");
-    o.add("--peer-timeout", "tracker.peer_timeout", c.peer_timeout, "seconds without an announce before a peer expires");
+    o.add("--peer-timeout", "tracker.peer_timeout", c.peer_timeout,
+          "seconds without an announce before a peer expires");
     o.add("--max-peers", "tracker.max_peers", c.max_peers, "peers across all torrents");
     o.add("--max-torrents", "tracker.max_torrents", c.max_torrents, "torrents tracked at once");
     o.add("--max-scrape", "tracker.max_scrape", c.max_scrape, "info_hashes per HTTP scrape");
@@ -44,7 +45,8 @@ namespace {
 PeerEndpoint to_peer(const asio::ip::address& a, std::uint16_t port) {
     if (a.is_v4()) return PeerEndpoint::v4_from(a.to_v4().to_bytes(), port);
     const auto v6 = a.to_v6();
-    if (v6.is_v4_mapped()) return PeerEndpoint::v4_from(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_bytes(), port);
+    if (v6.is_v4_mapped())
+        return PeerEndpoint::v4_from(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_bytes(), port);
     return PeerEndpoint::v6_from(v6.to_bytes(), port);
 }
 
@@ -127,11 +129,12 @@ void setup(app::Daemon& d, net::Runtime& rt, const ServiceConfig& cfg, Service& 
             }
             co_return;
         });
-    auto eps = rt.add_tcp({.name = "tracker-http",
-                           .listen = d.listen(),
-                           .limits = {cfg.max_connections, cfg.max_per_address},
-                           .busy_reply = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"},
-                          [handler, http_opts](net::Stream& s) { return http::serve(s, *handler, *http_opts); });
+    auto eps =
+        rt.add_tcp({.name = "tracker-http",
+                    .listen = d.listen(),
+                    .limits = {cfg.max_connections, cfg.max_per_address},
+                    .busy_reply = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"},
+                   [handler, http_opts](net::Stream& s) { return http::serve(s, *handler, *http_opts); });
     d.announce("tcp", eps);
 
     // UDP (BEP 15): one datagram in, at most one out, on whichever worker received it.
@@ -147,8 +150,8 @@ void setup(app::Daemon& d, net::Runtime& rt, const ServiceConfig& cfg, Service& 
                                          std::span<std::uint8_t> reply) -> std::size_t {
                                    const bool tracing = net::Trace::enabled();
                                    std::string summary;
-                                   std::size_t n = tracker->datagram(q, to_peer(from.address(), from.port()),
-                                                                     now_ms(), reply, tracing ? &summary : nullptr);
+                                   std::size_t n = tracker->datagram(q, to_peer(from.address(), from.port()), now_ms(),
+                                                                     reply, tracing ? &summary : nullptr);
                                    if (tracing) net::trace_datagram("tracker-udp", from, summary);
                                    return n;
                                });

@@ -20,8 +20,8 @@ struct AnnounceParams {
     PeerEndpoint peer;
     std::optional<std::uint64_t> left;  ///< nullopt: unknown (treated as a leecher)
     Event event = Event::none;
-    std::uint32_t numwant = 50;         ///< already capped by policy
-    bool both_families = true;          ///< HTTP: v4 and v6 peers; UDP (BEP 15): the requester's family only
+    std::uint32_t numwant = 50;  ///< already capped by policy
+    bool both_families = true;   ///< HTTP: v4 and v6 peers; UDP (BEP 15): the requester's family only
 };
 
 /// Per-torrent counters (scrape and announce replies).

@@ -24,15 +24,14 @@ std::vector<PeerOut>& scratch_peers() {
 
 const char* event_name(Event e) {
     switch (e) {
-    case Event::started: return "started";
-    case Event::completed: return "completed";
-    case Event::stopped: return "stopped";
-    default: return "none";
+        case Event::started: return "started";
+        case Event::completed: return "completed";
+        case Event::stopped: return "stopped";
+        default: return "none";
     }
 }
 
-std::string describe(const InfoHash& h, Event e, const PeerEndpoint& peer, std::size_t npeers,
-                     const SwarmCounts& c) {
+std::string describe(const InfoHash& h, Event e, const PeerEndpoint& peer, std::size_t npeers, const SwarmCounts& c) {
     char buf[200];
     std::snprintf(buf, sizeof buf, "announce %s event=%s port=%u -> %zu peers (%u seeders, %u leechers)",
                   to_hex(h).substr(0, 12).c_str(), event_name(e), unsigned(peer.port), npeers, c.complete,
@@ -155,15 +154,15 @@ std::size_t Tracker::datagram(std::span<const std::uint8_t> in, const PeerEndpoi
     p.peer_id = a.peer_id;
     p.peer = from;
     if (opts_.trust_ip_param && a.ip != 0 && !from.v6) {
-        p.peer = PeerEndpoint::v4_from({std::uint8_t(a.ip >> 24), std::uint8_t(a.ip >> 16), std::uint8_t(a.ip >> 8),
-                                        std::uint8_t(a.ip)},
-                                       0);
+        p.peer = PeerEndpoint::v4_from(
+            {std::uint8_t(a.ip >> 24), std::uint8_t(a.ip >> 16), std::uint8_t(a.ip >> 8), std::uint8_t(a.ip)}, 0);
     }
     p.peer.port = a.port;
     p.left = a.left;
     p.event = a.event;
-    p.numwant = a.num_want < 0 ? opts_.numwant.default_numwant
-                               : std::min<std::uint32_t>(static_cast<std::uint32_t>(a.num_want), opts_.numwant.max_numwant);
+    p.numwant = a.num_want < 0
+                    ? opts_.numwant.default_numwant
+                    : std::min<std::uint32_t>(static_cast<std::uint32_t>(a.num_want), opts_.numwant.max_numwant);
     p.both_families = false;  // BEP 15: the reply's address size follows the request's family
     SwarmCounts counts;
     auto& peers = scratch_peers();
@@ -206,7 +205,8 @@ StatsSnapshot Tracker::stats(std::uint64_t now_ms) const {
         const Sample& newest = samples_[(sample_next_ + n - 1) % n];
         const Sample& oldest = samples_[(sample_next_ + n - sample_count_) % n];
         if (newest.ms > oldest.ms) {
-            s.announces_per_second = double(newest.announces - oldest.announces) * 1000.0 / double(newest.ms - oldest.ms);
+            s.announces_per_second =
+                double(newest.announces - oldest.announces) * 1000.0 / double(newest.ms - oldest.ms);
         }
     }
     return s;

@@ -19,13 +19,13 @@
 namespace tracker {
 
 struct TrackerOptions {
-    std::uint32_t interval = 1800;      ///< seconds between regular announces
-    std::uint32_t min_interval = 900;   ///< seconds a client must wait at least
+    std::uint32_t interval = 1800;     ///< seconds between regular announces
+    std::uint32_t min_interval = 900;  ///< seconds a client must wait at least
     NumwantPolicy numwant;
-    bool whitelist_mode = false;        ///< refuse info_hashes not in the whitelist
-    bool trust_ip_param = false;        ///< honour `ip` (HTTP) / the ip field (UDP); off: spoofing
-    std::size_t max_scrape = 64;        ///< info_hashes per HTTP scrape
-    RateLimitOptions rate;              ///< per client address (IPv6: per /64)
+    bool whitelist_mode = false;            ///< refuse info_hashes not in the whitelist
+    bool trust_ip_param = false;            ///< honour `ip` (HTTP) / the ip field (UDP); off: spoofing
+    std::size_t max_scrape = 64;            ///< info_hashes per HTTP scrape
+    RateLimitOptions rate;                  ///< per client address (IPv6: per /64)
     std::uint32_t expire_every_ms = 30000;  ///< how often tick() sweeps expired peers
 };
 
@@ -35,9 +35,9 @@ struct StatsSnapshot {
     std::uint64_t announces = 0;
     std::uint64_t scrapes = 0;
     std::uint64_t connects = 0;
-    std::uint64_t failures = 0;      ///< requests answered with an error
+    std::uint64_t failures = 0;  ///< requests answered with an error
     std::uint64_t rate_limited = 0;
-    double announces_per_second = 0; ///< over the last ~10 seconds
+    double announces_per_second = 0;  ///< over the last ~10 seconds
     std::uint64_t uptime_seconds = 0;
     bool whitelist_mode = false;
     std::size_t whitelist_size = 0;
@@ -55,9 +55,8 @@ public:
     /// HTTP scrape; bencoded body.
     [[nodiscard]] std::string scrape(std::span<const Param> params, const PeerEndpoint& source, std::uint64_t now_ms);
     /// One BEP 15 datagram; returns the reply size written to `out` (0 = no reply).
-    [[nodiscard]] std::size_t datagram(std::span<const std::uint8_t> in, const PeerEndpoint& from,
-                                       std::uint64_t now_ms, std::span<std::uint8_t> out,
-                                       std::string* summary = nullptr);
+    [[nodiscard]] std::size_t datagram(std::span<const std::uint8_t> in, const PeerEndpoint& from, std::uint64_t now_ms,
+                                       std::span<std::uint8_t> out, std::string* summary = nullptr);
 
     /// Periodic work (call about once a second): expires peers, samples the announce rate.
     void tick(std::uint64_t now_ms);

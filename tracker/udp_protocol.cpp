@@ -29,38 +29,37 @@ Packet parse(std::span<const std::uint8_t> in) {
     // Every request starts with connection_id (or the protocol id), action, transaction id.
     if (!read_u64(r, p.connection_id) || !r.u32(action) || !r.u32(p.transaction_id)) return p;
     switch (static_cast<Action>(action)) {
-    case Action::connect:
-        if (p.connection_id != kProtocolId) return p;  // not a tracker client: stay silent
-        if (in.size() != kConnectSize) return error(p, "bad connect length");
-        p.kind = Kind::connect;
-        return p;
-    case Action::announce: {
-        if (in.size() < kAnnounceSize) return error(p, "bad announce length");
-        AnnounceRequest& a = p.announce;
-        std::uint32_t event = 0, num_want = 0;
-        // Bounds were checked above; the reads cannot fail.
-        (void)(read_hash(r, a.info_hash) && read_hash(r, a.peer_id) && read_u64(r, a.downloaded) &&
-               read_u64(r, a.left) && read_u64(r, a.uploaded) && r.u32(event) && r.u32(a.ip) && r.u32(a.key) &&
-               r.u32(num_want) && r.u16(a.port));
-        if (event > 3) return error(p, "invalid event");
-        static constexpr Event events[] = {Event::none, Event::completed, Event::started, Event::stopped};
-        a.event = events[event];
-        a.num_want = static_cast<std::int32_t>(num_want);
-        if (a.port == 0) return error(p, "invalid port");
-        p.kind = Kind::announce;
-        return p;
-    }
-    case Action::scrape: {
-        std::size_t body = in.size() - kScrapeHeader;
-        if (body == 0 || body % 20 != 0) return error(p, "bad scrape length");
-        if (body / 20 > kMaxScrapeHashes) return error(p, "too many info_hashes");
-        p.scrape.resize(body / 20);
-        for (auto& h : p.scrape) (void)read_hash(r, h);
-        p.kind = Kind::scrape;
-        return p;
-    }
-    default:
-        return error(p, "unknown action");
+        case Action::connect:
+            if (p.connection_id != kProtocolId) return p;  // not a tracker client: stay silent
+            if (in.size() != kConnectSize) return error(p, "bad connect length");
+            p.kind = Kind::connect;
+            return p;
+        case Action::announce: {
+            if (in.size() < kAnnounceSize) return error(p, "bad announce length");
+            AnnounceRequest& a = p.announce;
+            std::uint32_t event = 0, num_want = 0;
+            // Bounds were checked above; the reads cannot fail.
+            (void)(read_hash(r, a.info_hash) && read_hash(r, a.peer_id) && read_u64(r, a.downloaded) &&
+                   read_u64(r, a.left) && read_u64(r, a.uploaded) && r.u32(event) && r.u32(a.ip) && r.u32(a.key) &&
+                   r.u32(num_want) && r.u16(a.port));
+            if (event > 3) return error(p, "invalid event");
+            static constexpr Event events[] = {Event::none, Event::completed, Event::started, Event::stopped};
+            a.event = events[event];
+            a.num_want = static_cast<std::int32_t>(num_want);
+            if (a.port == 0) return error(p, "invalid port");
+            p.kind = Kind::announce;
+            return p;
+        }
+        case Action::scrape: {
+            std::size_t body = in.size() - kScrapeHeader;
+            if (body == 0 || body % 20 != 0) return error(p, "bad scrape length");
+            if (body / 20 > kMaxScrapeHashes) return error(p, "too many info_hashes");
+            p.scrape.resize(body / 20);
+            for (auto& h : p.scrape) (void)read_hash(r, h);
+            p.kind = Kind::scrape;
+            return p;
+        }
+        default: return error(p, "unknown action");
     }
 }
 

@@ -45,9 +45,9 @@ struct Packet {
     Kind kind = Kind::drop;
     std::uint64_t connection_id = 0;
     std::uint32_t transaction_id = 0;
-    AnnounceRequest announce;           ///< kind == announce
-    std::vector<InfoHash> scrape;       ///< kind == scrape (1..kMaxScrapeHashes)
-    std::string_view error;             ///< kind == error
+    AnnounceRequest announce;      ///< kind == announce
+    std::vector<InfoHash> scrape;  ///< kind == scrape (1..kMaxScrapeHashes)
+    std::string_view error;        ///< kind == error
 };
 
 /// Parses one datagram. Wrong length for the action, an unknown action, an unknown event,

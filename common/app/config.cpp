@@ -33,7 +33,8 @@ void Options::apply(const toml::table& file, const std::string& file_name) const
         if (b.option && b.option->count() > 0) continue;  // the flag wins
         if (const auto* n = find_key(file, b.key)) {
             std::string where = file_name + ": " + b.key;
-            if (auto src = n->source(); src.begin.line) where = file_name + ":" + std::to_string(src.begin.line) + ": " + b.key;
+            if (auto src = n->source(); src.begin.line)
+                where = file_name + ":" + std::to_string(src.begin.line) + ": " + b.key;
             b.from_toml(*n, where);
         }
     }
@@ -43,16 +44,14 @@ namespace {
 void collect(const toml::table& t, const std::string& prefix, std::vector<std::string>& out) {
     for (const auto& [k, v] : t) {
         std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-        if (const auto* sub = v.as_table())
-            collect(*sub, key, out);
-        else
-            out.push_back(key);
+        if (const auto* sub = v.as_table()) collect(*sub, key, out);
+        else out.push_back(key);
     }
 }
 
 bool has_prefix(const std::string& key, const std::string& prefix) {
-    return key == prefix || (key.size() > prefix.size() && key.compare(0, prefix.size(), prefix) == 0 &&
-                             key[prefix.size()] == '.');
+    return key == prefix ||
+           (key.size() > prefix.size() && key.compare(0, prefix.size(), prefix) == 0 && key[prefix.size()] == '.');
 }
 }  // namespace
 

@@ -24,8 +24,11 @@ inline void assign(double& t, const toml::node& n, const std::string& where) {
     t = *v;
 }
 
+/// Integers other than bool (bool has its own overload above).
 template <class T>
-    requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
+concept Integer = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+template <Integer T>
 void assign(T& t, const toml::node& n, const std::string& where) {
     auto v = n.value_exact<std::int64_t>();
     if (!v) throw ConfigError(where + ": expected an integer");
@@ -69,9 +72,8 @@ CLI::Option* Options::add(const std::string& flag, const std::string& key, T& ta
         }
         if (!key.empty()) opt->group("Options (also config key `" + key + "`)");
     }
-    bindings_.push_back({opt, key, [&target](const toml::node& n, const std::string& where) {
-                             detail::assign(target, n, where);
-                         }});
+    bindings_.push_back(
+        {opt, key, [&target](const toml::node& n, const std::string& where) { detail::assign(target, n, where); }});
     return opt;
 }
 

@@ -22,8 +22,8 @@ std::string_view to_string(ParseError e) {
 
 std::uint16_t Header::flags() const {
     return static_cast<std::uint16_t>((qr ? 0x8000 : 0) | ((opcode & 0xF) << 11) | (aa ? 0x0400 : 0) |
-                                      (tc ? 0x0200 : 0) | (rd ? 0x0100 : 0) | (ra ? 0x0080 : 0) |
-                                      (ad ? 0x0020 : 0) | (cd ? 0x0010 : 0) | (rcode & 0xF));
+                                      (tc ? 0x0200 : 0) | (rd ? 0x0100 : 0) | (ra ? 0x0080 : 0) | (ad ? 0x0020 : 0) |
+                                      (cd ? 0x0010 : 0) | (rcode & 0xF));
 }
 
 void Header::set_flags(std::uint16_t f) {
@@ -256,8 +256,8 @@ bool MessageWriter::rdata(std::uint16_t type, std::string_view rd) {
     return w_.bytes(rd.substr(i));
 }
 
-bool MessageWriter::rr(Section s, std::string_view owner, std::uint16_t type, std::uint16_t klass,
-                       std::uint32_t ttl, std::string_view rd) {
+bool MessageWriter::rr(Section s, std::string_view owner, std::uint16_t type, std::uint16_t klass, std::uint32_t ttl,
+                       std::string_view rd) {
     std::size_t mark = w_.position();
     std::size_t tmark = table_size_;
     bool ok = name(owner, true) && w_.u16(type) && w_.u16(klass) && w_.u32(ttl) && w_.u16(0);
@@ -276,7 +276,8 @@ bool MessageWriter::rr(Section s, std::string_view owner, std::uint16_t type, st
 bool MessageWriter::opt(const Edns& e) {
     w_.set_limit(limit_);
     reserved_ = 0;
-    std::uint32_t ttl = (std::uint32_t{e.ext_rcode} << 24) | (std::uint32_t{e.version} << 16) | (e.do_bit ? 0x8000u : 0u);
+    std::uint32_t ttl =
+        (std::uint32_t{e.ext_rcode} << 24) | (std::uint32_t{e.version} << 16) | (e.do_bit ? 0x8000u : 0u);
     std::size_t mark = w_.position();
     if (!w_.u8(0) || !w_.u16(type::OPT) || !w_.u16(e.udp_size) || !w_.u32(ttl) ||
         !w_.u16(static_cast<std::uint16_t>(e.options.size())) || !w_.bytes(e.options)) {
@@ -292,8 +293,8 @@ std::size_t MessageWriter::finish() {
     return w_.position();
 }
 
-std::size_t build_query(std::span<std::uint8_t> buf, std::uint16_t id, const Name& name, std::uint16_t type,
-                        bool rd, std::uint16_t edns_size) {
+std::size_t build_query(std::span<std::uint8_t> buf, std::uint16_t id, const Name& name, std::uint16_t type, bool rd,
+                        std::uint16_t edns_size) {
     MessageWriter w(buf, buf.size());
     Header h;
     h.id = id;

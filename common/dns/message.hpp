@@ -147,10 +147,10 @@ private:
 
 /// Where the names sit inside the rdata of a type.
 struct RdataLayout {
-    std::size_t prefix = 0;   ///< fixed octets before the first name
-    std::size_t names = 0;    ///< consecutive names
-    std::size_t suffix = 0;   ///< fixed octets after the names (exact; SIZE_MAX: any)
-    bool compress = false;    ///< may be compressed when written (RFC 3597 4)
+    std::size_t prefix = 0;  ///< fixed octets before the first name
+    std::size_t names = 0;   ///< consecutive names
+    std::size_t suffix = 0;  ///< fixed octets after the names (exact; SIZE_MAX: any)
+    bool compress = false;   ///< may be compressed when written (RFC 3597 4)
 };
 [[nodiscard]] RdataLayout rdata_layout(std::uint16_t type);
 /// The target name inside NS/CNAME/PTR/MX/SRV rdata (for additional-section processing).

@@ -43,8 +43,7 @@ public:
     /// From presentation form. A name without a trailing dot is relative to `origin`
     /// ("@" alone is the origin). Returns nullopt and sets `err` on a bad name or
     /// a relative name without origin (err = empty_label).
-    [[nodiscard]] static std::optional<Name> from_text(std::string_view text, const Name* origin,
-                                                       NameError& err);
+    [[nodiscard]] static std::optional<Name> from_text(std::string_view text, const Name* origin, NameError& err);
     /// Convenience for absolute literals in code and tests; throws std::invalid_argument.
     [[nodiscard]] static Name parse(std::string_view text);
     /// From uncompressed wire form; nullopt when invalid.

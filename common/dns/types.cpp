@@ -8,12 +8,30 @@ namespace dns {
 namespace {
 
 constexpr std::array<std::pair<std::uint16_t, std::string_view>, 24> type_names{{
-    {type::A, "A"},         {type::NS, "NS"},       {type::CNAME, "CNAME"}, {type::SOA, "SOA"},
-    {type::PTR, "PTR"},     {type::HINFO, "HINFO"}, {type::MX, "MX"},       {type::TXT, "TXT"},
-    {type::AAAA, "AAAA"},   {type::SRV, "SRV"},     {type::OPT, "OPT"},     {type::DS, "DS"},
-    {type::RRSIG, "RRSIG"}, {type::NSEC, "NSEC"},   {type::DNSKEY, "DNSKEY"}, {type::IXFR, "IXFR"},
-    {type::AXFR, "AXFR"},   {type::MAILB, "MAILB"}, {type::MAILA, "MAILA"}, {type::ANY, "ANY"},
-    {type::CAA, "CAA"},     {99, "SPF"},            {44, "SSHFP"},          {52, "TLSA"},
+    {type::A, "A"},
+    {type::NS, "NS"},
+    {type::CNAME, "CNAME"},
+    {type::SOA, "SOA"},
+    {type::PTR, "PTR"},
+    {type::HINFO, "HINFO"},
+    {type::MX, "MX"},
+    {type::TXT, "TXT"},
+    {type::AAAA, "AAAA"},
+    {type::SRV, "SRV"},
+    {type::OPT, "OPT"},
+    {type::DS, "DS"},
+    {type::RRSIG, "RRSIG"},
+    {type::NSEC, "NSEC"},
+    {type::DNSKEY, "DNSKEY"},
+    {type::IXFR, "IXFR"},
+    {type::AXFR, "AXFR"},
+    {type::MAILB, "MAILB"},
+    {type::MAILA, "MAILA"},
+    {type::ANY, "ANY"},
+    {type::CAA, "CAA"},
+    {99, "SPF"},
+    {44, "SSHFP"},
+    {52, "TLSA"},
 }};
 
 bool iequals(std::string_view a, std::string_view b) {

@@ -3,8 +3,8 @@
 #include <arpa/inet.h>
 
 #include <charconv>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace dns {
@@ -203,7 +203,8 @@ std::string rdata_text_impl(std::uint16_t type, const std::vector<std::string>& 
             if (hi < 0 || lo < 0) fail("bad hex digit");
             rd.push_back(static_cast<char>(hi * 16 + lo));
         }
-        if (rd.size() != len) fail("\\# length " + std::to_string(len) + " does not match " + std::to_string(rd.size()) + " octets");
+        if (rd.size() != len)
+            fail("\\# length " + std::to_string(len) + " does not match " + std::to_string(rd.size()) + " octets");
         // Known types must still be well formed.
         std::string check;
         ByteReader r({reinterpret_cast<const std::uint8_t*>(rd.data()), rd.size()});
@@ -226,9 +227,7 @@ std::string rdata_text_impl(std::uint16_t type, const std::vector<std::string>& 
         }
         case type::NS:
         case type::CNAME:
-        case type::PTR:
-            expect_fields(t, 1, type);
-            return std::string(name_of(t[0], origin).wire());
+        case type::PTR: expect_fields(t, 1, type); return std::string(name_of(t[0], origin).wire());
         case type::MX:
             expect_fields(t, 2, type);
             put16(rd, number<std::uint16_t>(t[0], "MX preference"));
@@ -279,8 +278,7 @@ std::string rdata_text_impl(std::uint16_t type, const std::vector<std::string>& 
             if (rd.size() > 65535) fail("rdata longer than 65535 octets");
             return rd;
         }
-        default:
-            fail("type " + type_to_string(type) + " is only supported in RFC 3597 form (\\# len hex)");
+        default: fail("type " + type_to_string(type) + " is only supported in RFC 3597 form (\\# len hex)");
     }
 }
 
@@ -448,11 +446,16 @@ std::optional<std::uint32_t> parse_ttl(std::string_view s) {
         }
         std::uint64_t mult = 0;
         switch (c) {
-            case 's': case 'S': mult = 1; break;
-            case 'm': case 'M': mult = 60; break;
-            case 'h': case 'H': mult = 3600; break;
-            case 'd': case 'D': mult = 86400; break;
-            case 'w': case 'W': mult = 604800; break;
+            case 's':
+            case 'S': mult = 1; break;
+            case 'm':
+            case 'M': mult = 60; break;
+            case 'h':
+            case 'H': mult = 3600; break;
+            case 'd':
+            case 'D': mult = 86400; break;
+            case 'w':
+            case 'W': mult = 604800; break;
             default: return std::nullopt;
         }
         if (!digits) return std::nullopt;

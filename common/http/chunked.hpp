@@ -22,13 +22,13 @@ enum class ChunkStatus {
 
 enum class ChunkError {
     none,
-    bad_chunk_size,        ///< 400: not hex, or more than 15 hex digits
-    bad_chunk_extension,   ///< 400: control byte in an extension
-    chunk_line_too_long,   ///< 400
-    bad_line_ending,       ///< 400: framing not terminated by CRLF
-    body_too_large,        ///< 413: decoded size would exceed max_body
-    trailer_too_large,     ///< 431
-    bad_trailer,           ///< 400: control byte in a trailer field
+    bad_chunk_size,       ///< 400: not hex, or more than 15 hex digits
+    bad_chunk_extension,  ///< 400: control byte in an extension
+    chunk_line_too_long,  ///< 400
+    bad_line_ending,      ///< 400: framing not terminated by CRLF
+    body_too_large,       ///< 413: decoded size would exceed max_body
+    trailer_too_large,    ///< 431
+    bad_trailer,          ///< 400: control byte in a trailer field
 };
 
 /// Response status for a chunk error (400, 413 or 431).
@@ -66,9 +66,9 @@ private:
     std::uint64_t remaining_ = 0;  // of the current chunk
     std::uint64_t total_ = 0;
     std::size_t digits_ = 0;
-    std::size_t line_ = 0;         // bytes of the current size line
-    std::size_t trailer_ = 0;      // bytes of the trailer section
-    std::size_t trailer_line_ = 0; // bytes of the current trailer line
+    std::size_t line_ = 0;          // bytes of the current size line
+    std::size_t trailer_ = 0;       // bytes of the trailer section
+    std::size_t trailer_line_ = 0;  // bytes of the current trailer line
 };
 
 }  // namespace http

@@ -50,39 +50,39 @@ std::string_view strip_cr(std::string_view line) {
 
 int status_for(ParseError e) {
     switch (e) {
-    case ParseError::none: return 200;
-    case ParseError::request_line_too_long: return 414;
-    case ParseError::header_too_large:
-    case ParseError::too_many_headers: return 431;
-    case ParseError::version_not_supported: return 505;
-    case ParseError::unsupported_transfer_encoding: return 501;
-    case ParseError::unsupported_expectation: return 417;
-    default: return 400;
+        case ParseError::none: return 200;
+        case ParseError::request_line_too_long: return 414;
+        case ParseError::header_too_large:
+        case ParseError::too_many_headers: return 431;
+        case ParseError::version_not_supported: return 505;
+        case ParseError::unsupported_transfer_encoding: return 501;
+        case ParseError::unsupported_expectation: return 417;
+        default: return 400;
     }
 }
 
 std::string_view to_string(ParseError e) {
     switch (e) {
-    case ParseError::none: return "none";
-    case ParseError::request_line_too_long: return "request_line_too_long";
-    case ParseError::header_too_large: return "header_too_large";
-    case ParseError::too_many_headers: return "too_many_headers";
-    case ParseError::bad_request_line: return "bad_request_line";
-    case ParseError::bad_method: return "bad_method";
-    case ParseError::bad_target: return "bad_target";
-    case ParseError::bad_version: return "bad_version";
-    case ParseError::version_not_supported: return "version_not_supported";
-    case ParseError::bad_header: return "bad_header";
-    case ParseError::obsolete_line_folding: return "obsolete_line_folding";
-    case ParseError::bad_content_length: return "bad_content_length";
-    case ParseError::conflicting_content_length: return "conflicting_content_length";
-    case ParseError::content_length_and_chunked: return "content_length_and_chunked";
-    case ParseError::bad_transfer_encoding: return "bad_transfer_encoding";
-    case ParseError::unsupported_transfer_encoding: return "unsupported_transfer_encoding";
-    case ParseError::transfer_encoding_http10: return "transfer_encoding_http10";
-    case ParseError::missing_host: return "missing_host";
-    case ParseError::duplicate_host: return "duplicate_host";
-    case ParseError::unsupported_expectation: return "unsupported_expectation";
+        case ParseError::none: return "none";
+        case ParseError::request_line_too_long: return "request_line_too_long";
+        case ParseError::header_too_large: return "header_too_large";
+        case ParseError::too_many_headers: return "too_many_headers";
+        case ParseError::bad_request_line: return "bad_request_line";
+        case ParseError::bad_method: return "bad_method";
+        case ParseError::bad_target: return "bad_target";
+        case ParseError::bad_version: return "bad_version";
+        case ParseError::version_not_supported: return "version_not_supported";
+        case ParseError::bad_header: return "bad_header";
+        case ParseError::obsolete_line_folding: return "obsolete_line_folding";
+        case ParseError::bad_content_length: return "bad_content_length";
+        case ParseError::conflicting_content_length: return "conflicting_content_length";
+        case ParseError::content_length_and_chunked: return "content_length_and_chunked";
+        case ParseError::bad_transfer_encoding: return "bad_transfer_encoding";
+        case ParseError::unsupported_transfer_encoding: return "unsupported_transfer_encoding";
+        case ParseError::transfer_encoding_http10: return "transfer_encoding_http10";
+        case ParseError::missing_host: return "missing_host";
+        case ParseError::duplicate_host: return "duplicate_host";
+        case ParseError::unsupported_expectation: return "unsupported_expectation";
     }
     return "unknown";
 }
@@ -243,8 +243,9 @@ ParseError RequestParser::finish_semantics() {
         // RFC 9112 6.1 / 6.3: TE in 1.0 or together with CL means the framing is faulty.
         if (r.version_minor == 0) return ParseError::transfer_encoding_http10;
         if (has_cl) return ParseError::content_length_and_chunked;
-        if (bad_te || !chunked) return other_coding && !bad_te ? ParseError::unsupported_transfer_encoding
-                                                               : ParseError::bad_transfer_encoding;
+        if (bad_te || !chunked)
+            return other_coding && !bad_te ? ParseError::unsupported_transfer_encoding
+                                           : ParseError::bad_transfer_encoding;
         if (other_coding) return ParseError::unsupported_transfer_encoding;
         r.body = BodyKind::chunked;
     } else if (has_cl) {

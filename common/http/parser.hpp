@@ -10,9 +10,10 @@ namespace http {
 
 /// Limits on what a client controls. Each crossing is its own ParseError.
 struct ParserLimits {
-    std::size_t max_request_line = 8192;   ///< request line, CRLF excluded; over -> request_line_too_long (414)
-    std::size_t max_header_bytes = 16384;  ///< whole head incl. request line and final CRLF; over -> header_too_large (431)
-    std::size_t max_headers = 100;         ///< header fields; over -> too_many_headers (431)
+    std::size_t max_request_line = 8192;  ///< request line, CRLF excluded; over -> request_line_too_long (414)
+    std::size_t max_header_bytes =
+        16384;                      ///< whole head incl. request line and final CRLF; over -> header_too_large (431)
+    std::size_t max_headers = 100;  ///< header fields; over -> too_many_headers (431)
 };
 
 enum class ParseStatus { complete, need_more, error };

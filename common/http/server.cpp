@@ -130,8 +130,8 @@ void format_combined_log(const LogEntry& e, std::string& out) {
 
 namespace {
 
-constexpr std::uint64_t kSendStep = 1 << 20;                  // sendfile bytes per deadline
-constexpr std::size_t kLingerBytes = 256 * 1024;              // discarded after an error reply
+constexpr std::uint64_t kSendStep = 1 << 20;      // sendfile bytes per deadline
+constexpr std::size_t kLingerBytes = 256 * 1024;  // discarded after an error reply
 constexpr std::chrono::milliseconds kLingerTime{1000};
 constexpr std::chrono::milliseconds kErrorWriteTime{2000};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -143,11 +143,7 @@ enum class BodyOutcome { ok, closed, failed };
 class Session {
 public:
     Session(net::Stream& s, const Handler& h, const ServerOptions& o)
-        : s_(s),
-          handler_(h),
-          opts_(o),
-          reader_(s, o.limits.parser.max_header_bytes + 4),
-          parser_(o.limits.parser) {
+        : s_(s), handler_(h), opts_(o), reader_(s, o.limits.parser.max_header_bytes + 4), parser_(o.limits.parser) {
         if (net::Trace::enabled()) {
             trace_.emplace(o.trace_label, s.id(), net::to_string(s.peer()));
             trace_->note("connected");
@@ -275,8 +271,7 @@ net::task<BodyOutcome> Session::read_body(int& status) {
     }
 }
 
-net::task<std::uint64_t> Session::write_response(bool head_only, int version_minor, bool keep,
-                                                 net::error_code& ec) {
+net::task<std::uint64_t> Session::write_response(bool head_only, int version_minor, bool keep, net::error_code& ec) {
     out_.clear();
     append_status_line(out_, resp_.status, 1);
     if (!opts_.server_name.empty()) append_header(out_, "Server", opts_.server_name);
@@ -374,7 +369,8 @@ net::task<void> Session::run() {
                 const ServerRequest sr{req, {}, s_.peer(), s_.id(), served_};
                 if (opts_.before_body(sr, resp_)) {
                     net::error_code ec;
-                    const auto bytes = co_await write_response(req.method == Method::head, req.version_minor, false, ec);
+                    const auto bytes =
+                        co_await write_response(req.method == Method::head, req.version_minor, false, ec);
                     log(&req, resp_.status, bytes, started);
                     if (!ec) co_await linger();
                     co_return;
@@ -420,8 +416,8 @@ net::task<void> Session::run() {
             resp_.close = true;
         }
 
-        const bool keep = req.keep_alive && !resp_.close && !s_.draining() &&
-                          (lim.max_requests == 0 || served_ < lim.max_requests);
+        const bool keep =
+            req.keep_alive && !resp_.close && !s_.draining() && (lim.max_requests == 0 || served_ < lim.max_requests);
         net::error_code ec;
         const auto bytes = co_await write_response(req.method == Method::head, req.version_minor, keep, ec);
         log(&req, resp_.status, bytes, started);

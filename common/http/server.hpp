@@ -46,22 +46,22 @@ private:
 
 /// Limits and deadlines of one connection. Every limit has its own response.
 struct ServerLimits {
-    ParserLimits parser{};                           ///< 414 / 431 / 400 on the head
-    std::uint64_t max_body = 1 << 20;                ///< decoded request body bytes; over -> 413 and close
-    std::size_t max_requests = 1000;                 ///< per connection, then close; 0 = unlimited
-    std::chrono::milliseconds idle_timeout{15000};   ///< waiting for a request to start; then close silently
-    std::chrono::milliseconds header_timeout{10000}; ///< first byte to end of head; then 408 and close
-    std::chrono::milliseconds body_timeout{30000};   ///< reading the whole body; then 408 and close
-    std::chrono::milliseconds send_timeout{30000};   ///< each write (file bodies: each 1 MiB step); then close
+    ParserLimits parser{};                            ///< 414 / 431 / 400 on the head
+    std::uint64_t max_body = 1 << 20;                 ///< decoded request body bytes; over -> 413 and close
+    std::size_t max_requests = 1000;                  ///< per connection, then close; 0 = unlimited
+    std::chrono::milliseconds idle_timeout{15000};    ///< waiting for a request to start; then close silently
+    std::chrono::milliseconds header_timeout{10000};  ///< first byte to end of head; then 408 and close
+    std::chrono::milliseconds body_timeout{30000};    ///< reading the whole body; then 408 and close
+    std::chrono::milliseconds send_timeout{30000};    ///< each write (file bodies: each 1 MiB step); then close
 };
 
 /// A request as the handler sees it. Views stay valid until the handler's task completes.
 struct ServerRequest {
-    const Request& head;               ///< parsed head (method, target, headers, keep_alive, ...)
-    std::string_view body;             ///< decoded body (Content-Length or chunked); "" if none
-    const net::tcp::endpoint& peer;    ///< client address
-    std::uint64_t session_id = 0;      ///< the connection's id (logs, transcripts)
-    std::size_t index = 0;             ///< 1 for the first request on the connection
+    const Request& head;             ///< parsed head (method, target, headers, keep_alive, ...)
+    std::string_view body;           ///< decoded body (Content-Length or chunked); "" if none
+    const net::tcp::endpoint& peer;  ///< client address
+    std::uint64_t session_id = 0;    ///< the connection's id (logs, transcripts)
+    std::size_t index = 0;           ///< 1 for the first request on the connection
 };
 
 /// What a handler answers. The driver adds Date, Server, Content-Length and Connection,
@@ -114,8 +114,8 @@ using Handler = std::function<net::task<void>(const ServerRequest&, Response&)>;
 
 struct ServerOptions {
     ServerLimits limits{};
-    std::string server_name = "netsuite";          ///< Server header value; empty: no Server header
-    std::function<void(const LogEntry&)> log{};    ///< called after every response, if set
+    std::string server_name = "netsuite";        ///< Server header value; empty: no Server header
+    std::function<void(const LogEntry&)> log{};  ///< called after every response, if set
     /// Optional early answer for a request that has a body, called before the body is read
     /// (and before "100 Continue"), with `body` empty. Returning true sends `resp` at once
     /// and closes the connection (the body is never read), e.g. 405 for a PUT that is not allowed.

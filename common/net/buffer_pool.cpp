@@ -71,10 +71,8 @@ PooledBuffer PooledBuffer::acquire(std::size_t size) {
 void PooledBuffer::release() {
     if (!data_) return;
     auto& l = pool().list_for(size_);
-    if (l.items.size() < kKeep)
-        l.items.push_back(data_);
-    else
-        ::operator delete(data_);
+    if (l.items.size() < kKeep) l.items.push_back(data_);
+    else ::operator delete(data_);
     data_ = nullptr;
     size_ = 0;
 }

@@ -44,12 +44,8 @@ std::string to_string(const asio::ip::address& a) {
     return out;
 }
 
-std::string to_string(const tcp::endpoint& ep) {
-    return to_string(ep.address()) + ":" + std::to_string(ep.port());
-}
+std::string to_string(const tcp::endpoint& ep) { return to_string(ep.address()) + ":" + std::to_string(ep.port()); }
 
-std::string to_string(const udp::endpoint& ep) {
-    return to_string(ep.address()) + ":" + std::to_string(ep.port());
-}
+std::string to_string(const udp::endpoint& ep) { return to_string(ep.address()) + ":" + std::to_string(ep.port()); }
 
 }  // namespace net

@@ -96,8 +96,7 @@ task<ReadStatus> Reader::fill(bool between_messages) {
     co_return ReadStatus::ok;
 }
 
-LineReader::LineReader(Stream& stream, LineOptions opts)
-    : reader_(stream, opts.max_line + 2), opts_(opts) {}
+LineReader::LineReader(Stream& stream, LineOptions opts) : reader_(stream, opts.max_line + 2), opts_(opts) {}
 
 namespace {
 LineStatus to_line(ReadStatus s) {

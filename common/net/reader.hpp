@@ -11,12 +11,12 @@ namespace net {
 
 /// Result of a read from the network.
 enum class ReadStatus {
-    ok,        ///< data available
-    eof,       ///< peer closed (or reset) the connection
-    timeout,   ///< the stream's deadline passed
-    limit,     ///< the buffer is full (capacity reached) and the caller has not consumed
-    closed,    ///< the stream was closed by us (shutdown)
-    error,     ///< any other I/O error
+    ok,       ///< data available
+    eof,      ///< peer closed (or reset) the connection
+    timeout,  ///< the stream's deadline passed
+    limit,    ///< the buffer is full (capacity reached) and the caller has not consumed
+    closed,   ///< the stream was closed by us (shutdown)
+    error,    ///< any other I/O error
 };
 [[nodiscard]] std::string_view to_string(ReadStatus s);
 

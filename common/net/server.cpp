@@ -1,7 +1,7 @@
 #include "net/server.hpp"
 
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <csignal>
 #include <cstring>
@@ -103,8 +103,7 @@ void log_exception(std::string_view where, std::exception_ptr e) {
 }  // namespace
 
 struct TcpService {
-    TcpService(TcpServiceConfig c, SessionHandler h)
-        : cfg(std::move(c)), handler(std::move(h)), limiter(cfg.limits) {}
+    TcpService(TcpServiceConfig c, SessionHandler h) : cfg(std::move(c)), handler(std::move(h)), limiter(cfg.limits) {}
     TcpServiceConfig cfg;
     SessionHandler handler;
     Limiter limiter;

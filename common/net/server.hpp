@@ -27,8 +27,8 @@ struct ConnectionLimits {
 using SessionHandler = std::function<task<void>(Stream&)>;
 
 struct TcpServiceConfig {
-    std::string name{};                    ///< for logs ("http", "dns-tcp")
-    std::vector<HostPort> listen{};        ///< port 0 = ephemeral
+    std::string name{};              ///< for logs ("http", "dns-tcp")
+    std::vector<HostPort> listen{};  ///< port 0 = ephemeral
     ConnectionLimits limits{};
     /// Written (best effort) to a connection refused by a limit before closing,
     /// e.g. "421 Too many connections\r\n". Empty: just close.
@@ -39,8 +39,7 @@ struct TcpServiceConfig {
 /// A datagram service: the handler answers one datagram with zero or one datagram.
 /// It runs on any worker thread, so shared state must be safe to share.
 /// Returns the reply size written into `reply` (0 = no reply).
-using DatagramHandler = std::function<std::size_t(std::span<const std::uint8_t> query,
-                                                  const udp::endpoint& from,
+using DatagramHandler = std::function<std::size_t(std::span<const std::uint8_t> query, const udp::endpoint& from,
                                                   std::span<std::uint8_t> reply)>;
 
 struct UdpServiceConfig {
@@ -51,7 +50,7 @@ struct UdpServiceConfig {
 };
 
 struct RuntimeOptions {
-    unsigned threads = 0;                            ///< 0 = one per core
+    unsigned threads = 0;                           ///< 0 = one per core
     std::chrono::milliseconds drain_timeout{5000};  ///< graceful shutdown grace period
 };
 

@@ -14,8 +14,7 @@ using asio::as_tuple;
 using asio::use_awaitable;
 
 struct Stream::Impl {
-    explicit Impl(tcp::socket s, std::uint64_t sid)
-        : socket(std::move(s)), timer(socket.get_executor()), id(sid) {
+    explicit Impl(tcp::socket s, std::uint64_t sid) : socket(std::move(s)), timer(socket.get_executor()), id(sid) {
         error_code ec;
         peer = socket.remote_endpoint(ec);
         local = socket.local_endpoint(ec);

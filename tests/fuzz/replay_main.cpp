@@ -51,8 +51,9 @@ int main(int argc, char** argv) {
                     break;
                 case 2: {  // splice another seed's tail
                     const auto& o = seeds[rng() % seeds.size()];
-                    if (!o.empty()) v.insert(v.begin() + static_cast<long>(v.empty() ? 0 : rng() % v.size()),
-                                             o.begin() + static_cast<long>(rng() % o.size()), o.end());
+                    if (!o.empty())
+                        v.insert(v.begin() + static_cast<long>(v.empty() ? 0 : rng() % v.size()),
+                                 o.begin() + static_cast<long>(rng() % o.size()), o.end());
                     break;
                 }
                 default:  // insert random bytes

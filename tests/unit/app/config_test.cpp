@@ -45,8 +45,9 @@ TEST(Config, DefaultThenFileThenFlag) {
     {
         Fixture f;
         f.parse({});
-        f.opts.apply(parse("listen = ['[::1]:8080']\n[http]\nroot = '/file'\nport = 8080\nlisting = true\nfile_only='y'"),
-                     "t.toml");
+        f.opts.apply(
+            parse("listen = ['[::1]:8080']\n[http]\nroot = '/file'\nport = 8080\nlisting = true\nfile_only='y'"),
+            "t.toml");
         EXPECT_EQ(f.cfg.root, "/file");
         EXPECT_EQ(f.cfg.port, 8080u);
         EXPECT_TRUE(f.cfg.listing);

@@ -56,7 +56,8 @@ TEST(Message, CompressionShrinksAndDecodes) {
     ASSERT_TRUE(w.header(h));
     auto q = Name::parse("hamburger.edu.");
     ASSERT_TRUE(w.question(q, type::MX, klass::IN));
-    ASSERT_TRUE(w.rr(Section::answer, q.wire(), type::MX, klass::IN, 300, mx_rdata(10, Name::parse("mail.HAMBURGER.edu."))));
+    ASSERT_TRUE(
+        w.rr(Section::answer, q.wire(), type::MX, klass::IN, 300, mx_rdata(10, Name::parse("mail.HAMBURGER.edu."))));
     ASSERT_TRUE(w.rr(Section::additional, Name::parse("mail.hamburger.edu.").wire(), type::A, klass::IN, 300,
                      a_rdata(10, 0, 0, 1)));
     auto size = w.finish();
@@ -151,7 +152,8 @@ TEST(MessageParse, RdataNamePointerBoundedByRdlength) {
     std::vector<std::uint8_t> buf(512);
     MessageWriter w(buf, 512);
     ASSERT_TRUE(w.header(Header{}));
-    ASSERT_TRUE(w.rr(Section::answer, Name::parse("a.").wire(), type::CNAME, klass::IN, 1, Name::parse("bb.cc.").wire()));
+    ASSERT_TRUE(
+        w.rr(Section::answer, Name::parse("a.").wire(), type::CNAME, klass::IN, 1, Name::parse("bb.cc.").wire()));
     auto n = w.finish();
     // rdlength is at offset 12 + 3 (owner) + 8 = 23
     buf[24] = static_cast<std::uint8_t>(buf[24] - 1);

@@ -62,7 +62,7 @@ TEST(Name, LabelLimit63) {
 TEST(Name, NameLimit255) {
     // 4 labels of 63 = 4*64 = 256 octets + root = 257: too long. 3*64 + 62 label (63) + root = 255+1...
     std::string l63(63, 'a');
-    std::string ok = l63 + "." + l63 + "." + l63 + "." + std::string(61, 'b') + ".";  // 64*3+62+1 = 255
+    std::string ok = l63 + "." + l63 + "." + l63 + "." + std::string(61, 'b') + ".";   // 64*3+62+1 = 255
     std::string bad = l63 + "." + l63 + "." + l63 + "." + std::string(62, 'b') + ".";  // 256
     NameError err;
     auto n = Name::from_text(ok, nullptr, err);
@@ -80,8 +80,8 @@ TEST(Name, CaseInsensitiveCompareAndHash) {
 
 TEST(Name, CanonicalOrderRfc4034) {
     // RFC 4034 6.1 example order.
-    std::vector<std::string> order = {"example.",        "a.example.",       "yljkjljk.a.example.",
-                                      "Z.a.example.",    "zABC.a.EXAMPLE.",  "z.example.",
+    std::vector<std::string> order = {"example.",         "a.example.",      "yljkjljk.a.example.",
+                                      "Z.a.example.",     "zABC.a.EXAMPLE.", "z.example.",
                                       "\\001.z.example.", "*.z.example.",    "\\200.z.example."};
     for (std::size_t i = 0; i + 1 < order.size(); ++i)
         EXPECT_LT(Name::parse(order[i]), Name::parse(order[i + 1])) << order[i] << " < " << order[i + 1];
@@ -140,8 +140,16 @@ TEST(NameRead, Truncated) {
 
 TEST(NameRead, LabelTypesAndLimits) {
     Name n;
-    EXPECT_EQ(read_at(bytes(std::string_view("\x40" "a\0", 3)), 0, n), NameError::bad_label_type);
-    EXPECT_EQ(read_at(bytes(std::string_view("\x80" "a\0", 3)), 0, n), NameError::bad_label_type);
+    EXPECT_EQ(read_at(bytes(std::string_view("\x40"
+                                             "a\0",
+                                             3)),
+                      0, n),
+              NameError::bad_label_type);
+    EXPECT_EQ(read_at(bytes(std::string_view("\x80"
+                                             "a\0",
+                                             3)),
+                      0, n),
+              NameError::bad_label_type);
     // 63-octet label ok, 64 is a label type error (0x40).
     std::string l63 = std::string(1, '\x3f') + std::string(63, 'x') + std::string(1, '\0');
     EXPECT_EQ(read_at(bytes(l63), 0, n), NameError::ok);

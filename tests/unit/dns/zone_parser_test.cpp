@@ -145,9 +145,7 @@ TEST(ZoneParser, IncludeRelativeToFileWithOrigin) {
     EXPECT_EQ(r.where(0), (dir / "main.zone").string() + ":2");
     EXPECT_EQ(r.where(1), (dir / "sub.inc").string() + ":1");
     EXPECT_EQ(r.where(2), (dir / "main.zone").string() + ":4");
-    {
-        std::ofstream(dir / "sub.inc") << "www A 2.2.2\n";
-    }
+    { std::ofstream(dir / "sub.inc") << "www A 2.2.2\n"; }
     r = parse_zone_file((dir / "main.zone").string());
     EXPECT_EQ(r.error, (dir / "sub.inc").string() + ":1: bad IPv4 address '2.2.2'");
     {

@@ -96,7 +96,8 @@ TEST_F(QueryTest, ReferralBelowCut) {
         EXPECT_EQ(a.m.header.rcode, rcode::NOERROR) << name;
         EXPECT_FALSE(a.m.header.aa) << name;
         EXPECT_TRUE(a.m.answer.empty()) << name;
-        EXPECT_EQ(texts(a.m.authority), (std::vector<std::string>{"sub.example.test. 3600 IN NS ns.sub.example.test."}));
+        EXPECT_EQ(texts(a.m.authority),
+                  (std::vector<std::string>{"sub.example.test. 3600 IN NS ns.sub.example.test."}));
         EXPECT_EQ(texts(a.m.additional), (std::vector<std::string>{"ns.sub.example.test. 3600 IN A 192.0.2.53"}));
     }
 }
@@ -248,10 +249,11 @@ TEST(Prepared, SameBytesAsComputedPerQuery) {
     std::string glue(dns::Name::parse("ns.sub.example.test.").wire());
     EXPECT_EQ(pz.find(glue)->prepared_for(type::A), nullptr);  // below a cut: never prepared
     Responder a(opts), b(opts);
-    const char* names[] = {"example.test.", "WWW.example.test.", "www.example.test.", "mail.example.test.",
-                           "ns1.example.test.", "alias.example.test.", "chain.example.test.", "dangling.example.test.",
-                           "away.example.test.", "b.ent.example.test.", "a.b.ent.example.test.", "big.example.test.",
-                           "*.wild.example.test.", "x.wild.example.test.", "sub.example.test.", "nope.example.test."};
+    const char* names[] = {
+        "example.test.",        "WWW.example.test.",    "www.example.test.",     "mail.example.test.",
+        "ns1.example.test.",    "alias.example.test.",  "chain.example.test.",   "dangling.example.test.",
+        "away.example.test.",   "b.ent.example.test.",  "a.b.ent.example.test.", "big.example.test.",
+        "*.wild.example.test.", "x.wild.example.test.", "sub.example.test.",     "nope.example.test."};
     std::uint16_t types[] = {type::A, type::AAAA, type::NS, type::MX, type::SOA, type::TXT, type::CNAME, type::SRV};
     for (const char* name : names) {
         for (auto t : types) {

@@ -43,8 +43,9 @@ TEST(Zone, BuildsNodesEntsAndCuts) {
 
 TEST(Zone, DuplicatesMergedFirstTtlKept) {
     std::string err;
-    auto z = build_zone("$ORIGIN x.test.\n@ SOA a b 1 2 3 4 5\n@ NS a\na 60 A 1.2.3.4\na 120 A 1.2.3.4\na 90 A 1.2.3.5\n",
-                        "x.test.", err);
+    auto z =
+        build_zone("$ORIGIN x.test.\n@ SOA a b 1 2 3 4 5\n@ NS a\na 60 A 1.2.3.4\na 120 A 1.2.3.4\na 90 A 1.2.3.5\n",
+                   "x.test.", err);
     ASSERT_TRUE(z) << err;
     const RRset* s = z->find(key("a.x.test."))->find(dns::type::A);
     EXPECT_EQ(s->rdatas.size(), 2u);

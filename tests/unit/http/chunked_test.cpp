@@ -88,7 +88,7 @@ TEST(Chunked, SizeLineLimitBothSides) {
 TEST(Chunked, TrailerLimitBothSides) {
     ChunkedLimits l;
     l.max_trailer = 8;
-    EXPECT_EQ(run("0\r\nA: b\r\n\r\n", 100, l).status, ChunkStatus::done);  // "A: b\r\n\r\n" = 8 bytes
+    EXPECT_EQ(run("0\r\nA: b\r\n\r\n", 100, l).status, ChunkStatus::done);              // "A: b\r\n\r\n" = 8 bytes
     EXPECT_EQ(run("0\r\nA: bc\r\n\r\n", 100, l).error, ChunkError::trailer_too_large);  // 9 bytes
 }
 
@@ -96,7 +96,7 @@ TEST(Chunked, MalformedFraming) {
     EXPECT_EQ(run("x\r\n", 100).error, ChunkError::bad_chunk_size);
     EXPECT_EQ(run("\r\n", 100).error, ChunkError::bad_chunk_size);
     EXPECT_EQ(run("-1\r\n", 100).error, ChunkError::bad_chunk_size);
-    EXPECT_EQ(run("1000000000000000\r\n", 100).error, ChunkError::bad_chunk_size);  // 16 hex digits
+    EXPECT_EQ(run("1000000000000000\r\n", 100).error, ChunkError::bad_chunk_size);   // 16 hex digits
     EXPECT_EQ(run("5\nhello\r\n0\r\n\r\n", 100).error, ChunkError::bad_chunk_size);  // bare LF
     EXPECT_EQ(run("5\r\nhelloXY0\r\n\r\n", 100).error, ChunkError::bad_line_ending);
     EXPECT_EQ(run("1;a\x01\r\nx\r\n", 100).error, ChunkError::bad_chunk_extension);

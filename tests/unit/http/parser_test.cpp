@@ -113,7 +113,8 @@ TEST(Parser, KeepAliveRules) {
     RequestParser p;
     ASSERT_EQ(parse_all(p, "GET / HTTP/1.1\r\nHost: h\r\n\r\n").status, ParseStatus::complete);
     EXPECT_TRUE(p.request().keep_alive);
-    ASSERT_EQ(parse_all(p, "GET / HTTP/1.1\r\nHost: h\r\nConnection: foo, Close\r\n\r\n").status, ParseStatus::complete);
+    ASSERT_EQ(parse_all(p, "GET / HTTP/1.1\r\nHost: h\r\nConnection: foo, Close\r\n\r\n").status,
+              ParseStatus::complete);
     EXPECT_FALSE(p.request().keep_alive);
     ASSERT_EQ(parse_all(p, "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").status, ParseStatus::complete);
     EXPECT_TRUE(p.request().keep_alive);

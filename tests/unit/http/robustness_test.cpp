@@ -34,10 +34,10 @@ std::string mutate(std::string s, std::mt19937& rng) {
         const std::size_t pos = rng() % s.size();
         const char c = kAlphabet[rng() % (sizeof kAlphabet - 1)];
         switch (rng() % 4) {
-        case 0: s[pos] = c; break;
-        case 1: s.insert(s.begin() + static_cast<std::ptrdiff_t>(pos), c); break;
-        case 2: s.erase(pos, 1); break;
-        default: s.insert(pos, s.substr(pos, rng() % 16)); break;
+            case 0: s[pos] = c; break;
+            case 1: s.insert(s.begin() + static_cast<std::ptrdiff_t>(pos), c); break;
+            case 2: s.erase(pos, 1); break;
+            default: s.insert(pos, s.substr(pos, rng() % 16)); break;
         }
     }
     return s;
@@ -61,8 +61,7 @@ HeadOutcome parse_split(const std::string& msg, std::size_t split) {
     const std::string part = msg.substr(0, split);
     auto r = p.parse(part);
     if (r.status == ParseStatus::need_more) r = p.parse(msg);
-    else if (r.status == ParseStatus::complete)
-        return {r.status, r.consumed, r.error, std::string(p.request().target)};
+    else if (r.status == ParseStatus::complete) return {r.status, r.consumed, r.error, std::string(p.request().target)};
     return {r.status, r.consumed, r.error, r.status == ParseStatus::complete ? std::string(p.request().target) : ""};
 }
 

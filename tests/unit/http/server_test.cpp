@@ -67,8 +67,9 @@ std::size_t count(const std::string& hay, const std::string& needle) {
 }  // namespace
 
 TEST(Server, PipelinedRequestsAnsweredInOrder) {
-    const auto o = exchange("GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n"
-                            "GET /c HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+    const auto o = exchange(
+        "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n"
+        "GET /c HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
     const auto a = o.wire.find("you asked for /a #1");
     const auto b = o.wire.find("you asked for /b #2");
     const auto c = o.wire.find("you asked for /c #3");
@@ -99,10 +100,11 @@ TEST(Server, Http10ClosesUnlessKeepAlive) {
 }
 
 TEST(Server, BodiesByLengthAndChunked) {
-    const auto o = exchange("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
-                            "POST /q HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            "3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nTrailer: x\r\n\r\n"
-                            "GET /r HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+    const auto o = exchange(
+        "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
+        "POST /q HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nTrailer: x\r\n\r\n"
+        "GET /r HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
     ASSERT_EQ(o.bodies.size(), 3u);
     EXPECT_EQ(o.bodies[0], "hello");
     EXPECT_EQ(o.bodies[1], "abcde");
@@ -124,8 +126,9 @@ TEST(Server, BodyLimitBothSides) {
 
 TEST(Server, ExpectContinue) {
     // The body is already here: no need to ask for it (RFC 9110 10.1.1).
-    auto o = exchange("PUT /p HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n"
-                      "Connection: close\r\n\r\nok");
+    auto o = exchange(
+        "PUT /p HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n"
+        "Connection: close\r\n\r\nok");
     EXPECT_TRUE(o.wire.starts_with("HTTP/1.1 200 OK\r\n")) << o.wire;
     ASSERT_EQ(o.bodies.size(), 1u);
     EXPECT_EQ(o.bodies[0], "ok");
@@ -166,8 +169,10 @@ TEST(Server, ParseErrorsAnswerAndClose) {
 TEST(Server, MaxRequestsPerConnection) {
     ServerOptions opts;
     opts.limits.max_requests = 2;
-    const auto o = exchange("GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n"
-                            "GET /c HTTP/1.1\r\nHost: h\r\n\r\n", opts);
+    const auto o = exchange(
+        "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n"
+        "GET /c HTTP/1.1\r\nHost: h\r\n\r\n",
+        opts);
     EXPECT_EQ(count(o.wire, "HTTP/1.1 200"), 2u);
     EXPECT_EQ(count(o.wire, "Connection: close\r\n"), 1u);
 }
@@ -200,8 +205,9 @@ TEST(Server, CombinedLogFormat) {
     const net::tcp::endpoint peer(asio::ip::make_address("192.0.2.7"), 5);
     std::string line;
     format_combined_log({peer, &p.request(), 200, 1234, 784111777}, line);
-    EXPECT_EQ(line, "192.0.2.7 - - [06/Nov/1994:08:49:37 +0000] \"GET /a?b HTTP/1.0\" 200 1234 \"http://r/\" "
-                    "\"t \\x22q\\x22\"");
+    EXPECT_EQ(line,
+              "192.0.2.7 - - [06/Nov/1994:08:49:37 +0000] \"GET /a?b HTTP/1.0\" 200 1234 \"http://r/\" "
+              "\"t \\x22q\\x22\"");
     line.clear();
     format_combined_log({peer, nullptr, 400, 0, 784111777}, line);
     EXPECT_EQ(line, "192.0.2.7 - - [06/Nov/1994:08:49:37 +0000] \"-\" 400 - \"-\" \"-\"");

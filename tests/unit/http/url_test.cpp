@@ -7,7 +7,9 @@ using namespace http;
 TEST(Url, PercentDecodeIsBinarySafe) {
     auto v = percent_decode("%12%34%00%ff%FFab%2F");
     ASSERT_TRUE(v);
-    EXPECT_EQ(*v, std::string("\x12\x34\0\xff\xff" "ab/", 8));
+    EXPECT_EQ(*v, std::string("\x12\x34\0\xff\xff"
+                              "ab/",
+                              8));
     EXPECT_EQ(*percent_decode("a+b"), "a+b");
     EXPECT_EQ(*percent_decode("a+b", true), "a b");
 }

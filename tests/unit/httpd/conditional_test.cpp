@@ -44,8 +44,7 @@ TEST(Conditional, IfNoneMatchAndIfModifiedSince) {
     EXPECT_EQ(run("GET", "If-Modified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n").status, 200);
     EXPECT_EQ(run("GET", "If-Modified-Since: garbage\r\n").status, 200);
     // If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2).
-    EXPECT_EQ(run("GET", "If-None-Match: \"x\"\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n").status,
-              200);
+    EXPECT_EQ(run("GET", "If-None-Match: \"x\"\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n").status, 200);
 }
 
 TEST(Conditional, IfMatchAndIfUnmodifiedSince) {

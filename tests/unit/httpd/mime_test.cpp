@@ -6,12 +6,13 @@ using namespace httpd;
 
 TEST(Mime, ParsesMimeTypesSyntax) {
     MimeTypes m;
-    m.parse("# comment line\n"
-            "text/html\t\t\t\thtml htm shtml\n"
-            "image/jpeg jpeg jpg jpe # trailing comment\n"
-            "application/x-empty\n"
-            "notatype foo\n"
-            "text/plain   txt\r\n");
+    m.parse(
+        "# comment line\n"
+        "text/html\t\t\t\thtml htm shtml\n"
+        "image/jpeg jpeg jpg jpe # trailing comment\n"
+        "application/x-empty\n"
+        "notatype foo\n"
+        "text/plain   txt\r\n");
     EXPECT_EQ(m.lookup("index.html", "d"), "text/html");
     EXPECT_EQ(m.lookup("/a/b/PIC.JPG", "d"), "image/jpeg");
     EXPECT_EQ(m.lookup("notes.txt", "d"), "text/plain");

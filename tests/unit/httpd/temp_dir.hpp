@@ -24,7 +24,9 @@ public:
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
 
-    [[nodiscard]] std::string path(const std::string& rel = "") const { return rel.empty() ? path_ : path_ + "/" + rel; }
+    [[nodiscard]] std::string path(const std::string& rel = "") const {
+        return rel.empty() ? path_ : path_ + "/" + rel;
+    }
     void write(const std::string& rel, const std::string& data) const {
         std::filesystem::create_directories(std::filesystem::path(path(rel)).parent_path());
         std::ofstream(path(rel), std::ios::binary | std::ios::trunc) << data;

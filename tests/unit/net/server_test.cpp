@@ -56,8 +56,7 @@ struct Running {
     std::thread th;
     Running(ConnectionLimits limits, unsigned threads = 2, std::chrono::milliseconds drain = 5000ms)
         : rt({.threads = threads, .drain_timeout = drain}) {
-        eps = rt.add_tcp({.name = "t", .listen = {{kLoopback, 0}}, .limits = limits, .busy_reply = "busy\n"},
-                         handler);
+        eps = rt.add_tcp({.name = "t", .listen = {{kLoopback, 0}}, .limits = limits, .busy_reply = "busy\n"}, handler);
         th = std::thread([this] { rt.run(); });
     }
     ~Running() {

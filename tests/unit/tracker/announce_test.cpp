@@ -65,7 +65,8 @@ TEST(Announce, BinaryInfoHashWithNulBytes) {
 
 TEST(Announce, HashLengthsBothSides) {
     for (int n : {0, 19, 21, 40}) {
-        EXPECT_EQ(parse(good().set("info_hash", std::string(n, 'a'))).error, "invalid info_hash: must be 20 bytes") << n;
+        EXPECT_EQ(parse(good().set("info_hash", std::string(n, 'a'))).error, "invalid info_hash: must be 20 bytes")
+            << n;
         EXPECT_EQ(parse(good().set("peer_id", std::string(n, 'a'))).error, "invalid peer_id: must be 20 bytes") << n;
     }
     EXPECT_EQ(parse(good().drop("info_hash")).error, "missing info_hash");
@@ -144,9 +145,7 @@ TEST(Scrape, ParsesDedupsAndLimits) {
     EXPECT_EQ(parse_scrape(shortp, 3).error, "invalid info_hash: must be 20 bytes");
 }
 
-TEST(Replies, FailureReason) {
-    EXPECT_EQ(failure_reply("nope"), "d14:failure reason4:nopee");
-}
+TEST(Replies, FailureReason) { EXPECT_EQ(failure_reply("nope"), "d14:failure reason4:nopee"); }
 
 TEST(Replies, CompactAnnounceWithPeers6) {
     std::vector<PeerOut> peers{{test::v4(1, 0x1ae1), {}}, {test::v6(2, 0x0102), {}}};

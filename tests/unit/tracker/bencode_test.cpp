@@ -39,9 +39,9 @@ TEST(Bencode, RoundTripsWriterOutput) {
 }
 
 TEST(Bencode, RejectsMalformed) {
-    for (std::string_view bad : {"", "i", "ie", "i-0e", "i01e", "i1", "3:ab", "03:abc", "l", "d", "d1:ai1ee1:x",
-                                 "d1:bi1e1:ai2ee", "d1:ai1e1:ai2ee", "x", "i1ei2e", "-1:a", "i99999999999999999999e",
-                                 "d i1e e", "di1ei2ee"}) {
+    for (std::string_view bad :
+         {"", "i", "ie", "i-0e", "i01e", "i1", "3:ab", "03:abc", "l", "d", "d1:ai1ee1:x", "d1:bi1e1:ai2ee",
+          "d1:ai1e1:ai2ee", "x", "i1ei2e", "-1:a", "i99999999999999999999e", "d i1e e", "di1ei2ee"}) {
         EXPECT_FALSE(decode(bad)) << bad;
     }
 }

@@ -81,7 +81,9 @@ TEST(MemorySwarm, NumwantBoundsAndRandomSubset) {
         auto r = announce(s, params(hash(1), v4(1, 2000, 9), 1, Event::none, 50));
         ASSERT_EQ(r.peers.size(), 50u);
         std::set<PeerEndpoint, bool (*)(const PeerEndpoint&, const PeerEndpoint&)> uniq(
-            [](const PeerEndpoint& a, const PeerEndpoint& b) { return a.ip < b.ip || (a.ip == b.ip && a.port < b.port); });
+            [](const PeerEndpoint& a, const PeerEndpoint& b) {
+                return a.ip < b.ip || (a.ip == b.ip && a.port < b.port);
+            });
         for (const auto& p : r.peers) uniq.insert(p.endpoint);
         EXPECT_EQ(uniq.size(), 50u);  // no duplicates
         seen_first.insert(r.peers[0].endpoint.ip[3]);
@@ -166,7 +168,7 @@ TEST(MemorySwarm, ExpiryRemovesSilentPeersAndEmptyTorrents) {
     (void)announce(s, params(hash(1), v4(2, 1), 0), 1000);
     (void)announce(s, params(hash(2), v4(3, 1), 1), 1000);
     (void)announce(s, params(hash(1), v4(2, 1), 0), 1050);  // stays alive
-    EXPECT_EQ(s.expire(1100), 0u);                             // exactly at the timeout: kept
+    EXPECT_EQ(s.expire(1100), 0u);                          // exactly at the timeout: kept
     EXPECT_EQ(s.expire(1101), 2u);
     EXPECT_EQ(s.peer_count(), 1u);
     auto t = s.totals();
@@ -232,9 +234,10 @@ TEST(MemorySwarm, ConcurrentAnnouncesKeepCountsConsistent) {
             std::vector<PeerOut> out;
             for (int i = 0; i < kPerThread; ++i) {
                 out.clear();
-                auto p = params(hash(static_cast<std::uint8_t>(i % 16)), v4(static_cast<std::uint8_t>(i % 200), 1000,
-                                                                              static_cast<std::uint8_t>(t * 50 + i / 200)),
-                                i % 3 == 0 ? 0 : 1);
+                auto p =
+                    params(hash(static_cast<std::uint8_t>(i % 16)),
+                           v4(static_cast<std::uint8_t>(i % 200), 1000, static_cast<std::uint8_t>(t * 50 + i / 200)),
+                           i % 3 == 0 ? 0 : 1);
                 (void)s.announce(p, 100, c, out);
             }
         });

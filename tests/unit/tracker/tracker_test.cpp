@@ -27,7 +27,9 @@ struct Http {
 
 Http announce_query(const InfoHash& ih, std::uint16_t port, std::string left = "5", std::string event = "") {
     Http h;
-    h.kv = {{"info_hash", test::raw(ih)}, {"peer_id", std::string(20, 'p')}, {"port", std::to_string(port)},
+    h.kv = {{"info_hash", test::raw(ih)},
+            {"peer_id", std::string(20, 'p')},
+            {"port", std::to_string(port)},
             {"left", std::move(left)}};
     if (!event.empty()) h.kv.emplace_back("event", std::move(event));
     return h;

@@ -39,8 +39,9 @@ TEST(Types, ParseIp) {
     ASSERT_TRUE(mapped);
     EXPECT_FALSE(mapped->v6);
     EXPECT_EQ(mapped->address_text(), "192.0.2.7");
-    for (std::string_view bad : std::initializer_list<std::string_view>{"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "[::1]", "host.example", "1.2.3.4:80",
-                                 std::string_view("1.2.3.4\0", 8)}) {
+    for (std::string_view bad :
+         std::initializer_list<std::string_view>{"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "[::1]", "host.example",
+                                                 "1.2.3.4:80", std::string_view("1.2.3.4\0", 8)}) {
         EXPECT_FALSE(parse_ip(bad, 1)) << bad;
     }
 }

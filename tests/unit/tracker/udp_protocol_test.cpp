@@ -18,7 +18,9 @@ struct Builder {
         for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<std::uint8_t>(v >> s));
         return *this;
     }
-    Builder& u64(std::uint64_t v) { return u32(static_cast<std::uint32_t>(v >> 32)).u32(static_cast<std::uint32_t>(v)); }
+    Builder& u64(std::uint64_t v) {
+        return u32(static_cast<std::uint32_t>(v >> 32)).u32(static_cast<std::uint32_t>(v));
+    }
     Builder& raw(const Hash20& h) {
         b.insert(b.end(), h.begin(), h.end());
         return *this;
@@ -30,8 +32,19 @@ std::vector<std::uint8_t> connect_packet(std::uint32_t tid) { return Builder{}.u
 Builder announce_packet(std::uint64_t cid, std::uint32_t tid, std::uint32_t event = 2, std::uint16_t port = 6881,
                         std::int32_t num_want = -1) {
     Builder b;
-    b.u64(cid).u32(1).u32(tid).raw(test::hash(0xaa)).raw(test::hash(0xbb)).u64(10).u64(20).u64(30).u32(event).u32(0)
-        .u32(0x1234).u32(static_cast<std::uint32_t>(num_want)).u16(port);
+    b.u64(cid)
+        .u32(1)
+        .u32(tid)
+        .raw(test::hash(0xaa))
+        .raw(test::hash(0xbb))
+        .u64(10)
+        .u64(20)
+        .u64(30)
+        .u32(event)
+        .u32(0)
+        .u32(0x1234)
+        .u32(static_cast<std::uint32_t>(num_want))
+        .u16(port);
     return b;
 }
 

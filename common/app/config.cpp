@@ -1,5 +1,6 @@
 #include "app/config.hpp"
 
+#include <filesystem>
 #include <sstream>
 
 namespace app {
@@ -12,6 +13,13 @@ toml::table load_toml(const std::string& path) {
         msg << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
         throw ConfigError(msg.str());
     }
+}
+
+std::string path_in_file(const std::string& config_file, const std::string& path) {
+    if (path.empty() || path.front() == '/' || config_file.empty()) return path;
+    auto dir = std::filesystem::path(config_file).parent_path();
+    if (dir.empty()) return path;
+    return (dir / path).lexically_normal().string();
 }
 
 const toml::node* find_key(const toml::table& t, std::string_view dotted) {

@@ -24,6 +24,11 @@ public:
 /// Looks up "a.b.c" in a table; nullptr if absent.
 [[nodiscard]] const toml::node* find_key(const toml::table& t, std::string_view dotted);
 
+/// A path named in configuration file `config_file`, as the daemon should open it: relative
+/// paths are taken relative to that file's directory (as nginx and NSD read theirs); absolute
+/// paths, and any path when `config_file` is empty, are returned as given.
+[[nodiscard]] std::string path_in_file(const std::string& config_file, const std::string& path);
+
 /// The set of bound options of one daemon.
 class Options {
 public:

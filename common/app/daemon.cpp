@@ -31,6 +31,12 @@ Daemon::Daemon(std::string name, std::string description)
 
 void Daemon::set_default_listen(std::vector<std::string> listen) { default_listen_ = std::move(listen); }
 
+std::string Daemon::config_path(const std::string& path, const std::string& flag) const {
+    const auto* opt = flag.empty() ? nullptr : cli_.get_option_no_throw(flag);
+    if (opt != nullptr && opt->count() > 0) return path;
+    return path_in_file(common_.config_file, path);
+}
+
 std::vector<net::HostPort> Daemon::listen() const {
     const auto& src = common_.listen.empty() ? default_listen_ : common_.listen;
     std::vector<net::HostPort> out;

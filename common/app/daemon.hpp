@@ -54,6 +54,10 @@ public:
     void set_default_listen(std::vector<std::string> listen);
     /// The loaded config file (empty table without --config), for structured sections.
     [[nodiscard]] const toml::table& config() const { return config_; }
+    /// A path option as the daemon should open it: relative to the working directory when
+    /// `flag` was given on the command line (or there is no config file), else relative to the
+    /// config file's directory (see path_in_file).
+    [[nodiscard]] std::string config_path(const std::string& path, const std::string& flag) const;
     /// Parsed --listen values. Throws ConfigError on a malformed one.
     [[nodiscard]] std::vector<net::HostPort> listen() const;
 

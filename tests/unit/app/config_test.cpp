@@ -103,5 +103,14 @@ TEST(Config, FindKeyWalksDottedPaths) {
     EXPECT_EQ(find_key(t, "a.b.c.d"), nullptr);
 }
 
+TEST(Config, PathsInAFileAreRelativeToItsDirectory) {
+    EXPECT_EQ(path_in_file("/etc/netsuite/dnsd.toml", "zones/a.zone"), "/etc/netsuite/zones/a.zone");
+    EXPECT_EQ(path_in_file("/etc/netsuite/dnsd.toml", "../a.zone"), "/etc/a.zone");
+    EXPECT_EQ(path_in_file("/etc/netsuite/dnsd.toml", "/srv/a.zone"), "/srv/a.zone");
+    EXPECT_EQ(path_in_file("dnsd.toml", "a.zone"), "a.zone");  // file in the working directory
+    EXPECT_EQ(path_in_file("", "a.zone"), "a.zone");           // no file: as given
+    EXPECT_EQ(path_in_file("/etc/x.toml", ""), "");
+}
+
 }  // namespace
 }  // namespace app

@@ -1,6 +1,7 @@
 #include "net/reader.hpp"
 
 #include <cstring>
+#include <utility>
 
 namespace net {
 
@@ -52,7 +53,28 @@ void Reader::consume(std::size_t n) {
         // Empty: give the buffer back so an idle connection holds none.
         begin_ = end_ = 0;
         buf_.release();
+        if (next_capacity_ != 0) capacity_ = std::exchange(next_capacity_, 0);
     }
+}
+
+void Reader::set_capacity(std::size_t capacity) {
+    next_capacity_ = 0;
+    if (!buf_) {
+        capacity_ = capacity;
+        return;
+    }
+    if (capacity < capacity_) {
+        next_capacity_ = capacity;  // the buffered bytes stay until consumed
+        return;
+    }
+    if (capacity > buf_.size()) {
+        auto bigger = PooledBuffer::acquire(capacity);
+        std::memcpy(bigger.data(), buf_.data() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+        buf_ = std::move(bigger);
+    }
+    capacity_ = capacity;
 }
 
 void Reader::clear() { consume(end_ - begin_); }
@@ -108,6 +130,24 @@ LineStatus to_line(ReadStatus s) {
     }
 }
 }  // namespace
+
+void LineReader::set_max_line(std::size_t max_line) {
+    opts_.max_line = max_line;
+    reader_.set_capacity(max_line + 2);
+}
+
+bool LineReader::has_line() const {
+    std::string_view d = reader_.data().substr(pending_consume_);
+    if (d.size() >= reader_.capacity()) return true;  // read_line reports too_long at once
+    // The tail of an over-long line being skipped ends at the first terminator: one more is needed.
+    int wanted = skipping_ ? 2 : 1;
+    for (std::size_t pos = 0;;) {
+        const auto lf = d.find('\n', pos);
+        if (lf == std::string_view::npos) return false;
+        if ((opts_.allow_bare_lf || (lf > 0 && d[lf - 1] == '\r')) && --wanted == 0) return true;
+        pos = lf + 1;
+    }
+}
 
 task<LineStatus> LineReader::read_line(std::string_view& line, bool between_messages) {
     if (pending_consume_) {

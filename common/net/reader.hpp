@@ -41,6 +41,9 @@ public:
     /// Drops n bytes from the front (n <= data().size()).
     void consume(std::size_t n);
     [[nodiscard]] std::size_t capacity() const { return capacity_; }
+    /// Changes the capacity: at once when growing (buffered bytes are kept), when the buffer
+    /// is next empty when shrinking (buffered bytes are never dropped).
+    void set_capacity(std::size_t capacity);
     [[nodiscard]] bool empty() const { return begin_ == end_; }
     /// Discards everything buffered (e.g. before a STARTTLS handshake, RFC 3207 5).
     void clear();
@@ -53,6 +56,7 @@ private:
     PooledBuffer buf_;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
+    std::size_t next_capacity_ = 0;  // a smaller capacity waiting for the buffer to empty
 };
 
 /// How lines end for a protocol.
@@ -94,6 +98,11 @@ public:
         return reader_;
     }
     [[nodiscard]] const LineOptions& options() const { return opts_; }
+    /// Changes the line limit for the following lines (e.g. larger after login).
+    void set_max_line(std::size_t max_line);
+    /// Whether a whole line (or the end of an over-long one) is already buffered, so that
+    /// the next read_line returns without waiting for the network (pipelined commands).
+    [[nodiscard]] bool has_line() const;
 
 private:
     Reader reader_;

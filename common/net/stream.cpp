@@ -220,6 +220,17 @@ task<void> Stream::start_tls(asio::ssl::context& ctx, error_code& ec) {
 
 bool Stream::is_tls() const { return impl_->tls.has_value(); }
 
+std::string Stream::tls_description() const {
+    if (!impl_->tls) return {};
+    SSL* ssl = impl_->tls->native_handle();
+    std::string out = SSL_get_version(ssl);
+    if (const char* cipher = SSL_get_cipher_name(ssl)) {
+        out += ' ';
+        out += cipher;
+    }
+    return out;
+}
+
 void Stream::shutdown_send() {
     error_code ec;
     impl_->socket.shutdown(tcp::socket::shutdown_send, ec);

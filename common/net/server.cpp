@@ -135,6 +135,9 @@ struct Runtime::Impl {
     std::atomic<bool> stopping{false};
     std::atomic<std::size_t> live{0};
     asio::io_context signal_ctx{1};
+    // Installed with the runtime, before any readiness line: a signal sent as soon as a daemon
+    // says READY is queued here instead of meeting the default action (or being lost).
+    asio::signal_set signals{signal_ctx, SIGINT, SIGTERM, SIGHUP};
 
     task<void> accept_loop(Worker& w, tcp::acceptor& acc, TcpService& svc);
     task<void> session(Worker& w, TcpService& svc, tcp::socket sock, Ticket ticket);
@@ -368,7 +371,7 @@ void Runtime::on_reload(std::function<void()> fn) { impl_->reload_fns.push_back(
 void Runtime::on_stop(std::function<void()> fn) { impl_->stop_fns.push_back(std::move(fn)); }
 
 void Runtime::run() {
-    asio::signal_set signals(impl_->signal_ctx, SIGINT, SIGTERM, SIGHUP);
+    auto& signals = impl_->signals;
     std::function<void(error_code, int)> on_signal = [&](error_code ec, int sig) {
         if (ec) return;
         if (sig == SIGHUP) {

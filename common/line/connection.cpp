@@ -33,8 +33,12 @@ void Connection::set_logged_in(bool on) {
     lines_.set_max_line(on ? limits_.max_line : limits_.max_line_before_login);
 }
 
-net::task<bool> Connection::next_command(std::string_view& line) {
+net::task<Next> Connection::next_command(std::string_view& line, bool may_park) {
     while (!closing_ && !failed_) {
+        if (stream_.timed_out()) {  // the idle deadline passed while parked
+            end_on(net::LineStatus::timeout);
+            break;
+        }
         if (stream_.draining()) {
             // A busy session finishes its exchange, then says why it ends.
             if (!dialect_.shutting_down.empty()) reply(dialect_.shutting_down);
@@ -43,6 +47,17 @@ net::task<bool> Connection::next_command(std::string_view& line) {
         const std::size_t budget = logged_in_ ? limits_.max_line : limits_.max_line_before_login;
         if (lines_.options().max_line != budget) lines_.set_max_line(budget);  // after a DATA-like exchange
         if (!lines_.has_line() && !co_await flush()) break;
+        if (may_park && !busy_ && lines_.reader().empty()) {
+            const auto st = lines_.reader().try_fill();
+            if (st == net::ReadStatus::would_block) {
+                stream_.expires_after(limits_.idle_timeout);
+                co_return Next::park;
+            }
+            if (st == net::ReadStatus::eof || st == net::ReadStatus::closed || st == net::ReadStatus::error) {
+                end_on(st == net::ReadStatus::eof ? net::LineStatus::eof : net::LineStatus::closed);
+                break;
+            }
+        }
         stream_.expires_after(limits_.idle_timeout);
         const auto st = co_await lines_.read_line(line, /*between_messages=*/!busy_);
         if (st == net::LineStatus::ok) {
@@ -52,7 +67,7 @@ net::task<bool> Connection::next_command(std::string_view& line) {
                 reply(dialect_.too_many_commands);
                 break;
             }
-            co_return true;
+            co_return Next::command;
         }
         if (st == net::LineStatus::too_long) {
             trace_.client("<line over " + std::to_string(lines_.options().max_line) + " bytes>");
@@ -60,16 +75,20 @@ net::task<bool> Connection::next_command(std::string_view& line) {
             count_error();
             continue;
         }
-        if (st == net::LineStatus::timeout) {
-            trace_.note("idle timeout");
-            if (!dialect_.timeout.empty()) reply(dialect_.timeout);
-        } else {
-            trace_.note(std::string("client ") + std::string(net::to_string(st)));
-        }
+        end_on(st);
         break;
     }
     closing_ = true;
-    co_return false;
+    co_return Next::end;
+}
+
+void Connection::end_on(net::LineStatus st) {
+    if (st == net::LineStatus::timeout) {
+        trace_.note("idle timeout");
+        if (!dialect_.timeout.empty()) reply(dialect_.timeout);
+    } else {
+        trace_.note(std::string("client ") + std::string(net::to_string(st)));
+    }
 }
 
 void Connection::trace_command(std::string_view line, Shown shown) const {

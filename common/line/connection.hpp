@@ -41,6 +41,13 @@ struct Dialect {
     std::string shutting_down;      ///< a busy session ends because the server stops; empty: nothing
 };
 
+/// What next_command found.
+enum class Next : std::uint8_t {
+    command,  ///< a command line
+    park,     ///< nothing buffered, nothing to read: the session may wait without a coroutine
+    end,      ///< the session is over
+};
+
 /// The I/O half of a line session. Not thread-safe: one connection, one thread.
 ///
 /// Replies are buffered and written when the connection would otherwise wait for the client
@@ -57,12 +64,14 @@ public:
     Connection& operator=(const Connection&) = delete;
 
     // -- commands -----------------------------------------------------------------------
-    /// The next command line (without terminator; valid until the next read), or false when
+    /// The next command line (without terminator; valid until the next read), or `end` when
     /// the session is over: EOF, a closed stream, a timeout (after the timeout reply), a spent
     /// budget or too many errors (after their replies), close_after_reply(), or a drain.
     /// Too-long lines are answered here and skipped. Flushes replies first when no whole line
-    /// is buffered. Does not trace the line (the driver does, masking secrets).
-    [[nodiscard]] net::task<bool> next_command(std::string_view& line);
+    /// is buffered. With `may_park`, answers `park` instead of waiting when nothing is buffered
+    /// or readable (the idle deadline is set; call again when the stream is readable). Does not
+    /// trace the line (the driver does, masking secrets).
+    [[nodiscard]] net::task<Next> next_command(std::string_view& line, bool may_park);
     /// Writes `line` to the transcript as the client's, masked as `shown` says.
     void trace_command(std::string_view line, Shown shown) const;
     /// Counts a refused command; at the limit answers too_many_errors and ends the session.
@@ -116,6 +125,7 @@ public:
 
 private:
     net::task<bool> flush_within(std::chrono::milliseconds timeout);
+    void end_on(net::LineStatus st);
 
     net::Stream& stream_;
     const Limits& limits_;

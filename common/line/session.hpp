@@ -29,14 +29,16 @@ concept Protocol = requires(P& p, const P& cp, Refusal why, const CommandLine& c
     p.refuse(why, cl);
 };
 
-/// Runs one session to its end (the client quits or goes away, a limit or deadline ends it,
-/// a handler calls close_after_reply(), or the server drains), then flushes and closes
-/// gracefully. A handler's exception ends the session (the runtime logs it with the peer).
+namespace detail {
+
+// Commands until the session ends (true: finished) or, with `may_park`, until it would wait.
 template <Protocol P>
-net::task<void> run(Connection& c, P& p) {
-    co_await p.greet();
+net::task<bool> commands(Connection& c, P& p, bool may_park) {
     std::string_view text;
-    while (co_await c.next_command(text)) {
+    for (;;) {
+        const Next next = co_await c.next_command(text, may_park);
+        if (next == Next::park) co_return false;
+        if (next == Next::end) break;
         const CommandLine cl = split_command(text);
         const std::span<const Command<P>> table = p.commands();
         const Command<P>* cmd = find_command(table, cl.verb);
@@ -48,20 +50,57 @@ net::task<void> run(Connection& c, P& p) {
         }
         co_await (p.*(cmd->handler))(cl.arg);
     }
+    // Work a handler started beside the loop (an FTP transfer) ends before the connection does.
+    if constexpr (requires {
+                      { p.on_end() } -> std::same_as<net::task<void>>;
+                  })
+        co_await p.on_end();
     co_await c.finish();
+    co_return true;
 }
 
-/// The runtime's session handler for protocol P: each connection gets a Connection with these
-/// limits and dialect, and a P made by `make(Connection&)` (returning P by value), run to its
-/// end. Daemons register this rather than writing the coroutine themselves, so that how an
-/// idle session waits stays the driver's business. `limits`, `dialect` and whatever `make`
-/// refers to must outlive the runtime.
+}  // namespace detail
+
+/// Runs one session to its end (the client quits or goes away, a limit or deadline ends it,
+/// a handler calls close_after_reply(), or the server drains), then flushes and closes
+/// gracefully, in one coroutine. A handler's exception ends the session. P may also have
+/// `net::task<void> on_end()`, awaited before the connection closes.
+template <Protocol P>
+net::task<void> run(Connection& c, P& p) {
+    co_await p.greet();
+    (void)co_await detail::commands(c, p, /*may_park=*/false);
+}
+
+/// One connection as a resumable session: the Connection and P live in this object, and
+/// between commands the session parks without a coroutine (see net::Resumable).
+template <Protocol P>
+class Session final : public net::Resumable {
+public:
+    template <class Make>
+    Session(net::Stream& s, const Limits& limits, const Dialect& dialect, const Make& make)
+        : c_(s, limits, dialect), p_(make(c_)) {}
+
+    net::task<net::Step> resume() override {
+        if (!greeted_) {
+            greeted_ = true;
+            co_await p_.greet();
+        }
+        co_return co_await detail::commands(c_, p_, /*may_park=*/true) ? net::Step::done : net::Step::park;
+    }
+
+private:
+    Connection c_;
+    P p_;
+    bool greeted_ = false;
+};
+
+/// The runtime's session factory for protocol P: each connection gets a Connection with these
+/// limits and dialect, and a P made by `make(Connection&)` (returning P by value), which park
+/// while idle. `limits`, `dialect` and whatever `make` refers to must outlive the runtime.
 template <Protocol P, class Make>
-[[nodiscard]] net::SessionHandler serve(const Limits& limits, const Dialect& dialect, Make make) {
-    return [&limits, &dialect, make = std::move(make)](net::Stream& s) -> net::task<void> {
-        Connection c(s, limits, dialect);
-        P p = make(c);
-        co_await run(c, p);
+[[nodiscard]] net::ResumableFactory serve(const Limits& limits, const Dialect& dialect, Make make) {
+    return [&limits, &dialect, make = std::move(make)](net::Stream& s) -> std::unique_ptr<net::Resumable> {
+        return std::make_unique<Session<P>>(s, limits, dialect, make);
     };
 }
 

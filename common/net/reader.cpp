@@ -8,6 +8,7 @@ namespace net {
 std::string_view to_string(ReadStatus s) {
     switch (s) {
         case ReadStatus::ok: return "ok";
+        case ReadStatus::would_block: return "would_block";
         case ReadStatus::eof: return "eof";
         case ReadStatus::timeout: return "timeout";
         case ReadStatus::limit: return "limit";
@@ -84,6 +85,28 @@ void Reader::compact() {
     std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
+}
+
+ReadStatus Reader::try_fill() {
+    if (stream_.is_tls()) return ReadStatus::ok;
+    if (buf_ && end_ - begin_ >= capacity_) return ReadStatus::limit;
+    const bool had = static_cast<bool>(buf_);
+    if (!had) {
+        buf_ = PooledBuffer::acquire(capacity_);
+        begin_ = end_ = 0;
+    } else if (end_ == capacity_) {
+        compact();
+    }
+    error_code ec;
+    const std::size_t n = stream_.try_read(asio::buffer(buf_.data() + end_, capacity_ - end_), ec);
+    if (!ec && n > 0) {
+        end_ += n;
+        return ReadStatus::ok;
+    }
+    if (begin_ == end_) consume(0);   // give an empty buffer back
+    if (!ec) return ReadStatus::eof;  // a zero-byte read is the peer's FIN
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return ReadStatus::would_block;
+    return classify(ec);
 }
 
 task<ReadStatus> Reader::fill(bool between_messages) {

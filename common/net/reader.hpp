@@ -11,12 +11,13 @@ namespace net {
 
 /// Result of a read from the network.
 enum class ReadStatus {
-    ok,       ///< data available
-    eof,      ///< peer closed (or reset) the connection
-    timeout,  ///< the stream's deadline passed
-    limit,    ///< the buffer is full (capacity reached) and the caller has not consumed
-    closed,   ///< the stream was closed by us (shutdown)
-    error,    ///< any other I/O error
+    ok,           ///< data available
+    would_block,  ///< try_fill: nothing to read right now
+    eof,          ///< peer closed (or reset) the connection
+    timeout,      ///< the stream's deadline passed
+    limit,        ///< the buffer is full (capacity reached) and the caller has not consumed
+    closed,       ///< the stream was closed by us (shutdown)
+    error,        ///< any other I/O error
 };
 [[nodiscard]] std::string_view to_string(ReadStatus s);
 
@@ -36,6 +37,11 @@ public:
     /// upload): a drain must let that finish.
     /// Returns `limit` (reading nothing) when the buffer already holds `capacity` bytes.
     [[nodiscard]] task<ReadStatus> fill(bool between_messages = false);
+    /// Reads what is available now, without waiting: ok (more bytes buffered), would_block
+    /// (nothing yet: the caller may park), or the error. Over TLS, where readiness of the socket
+    /// says nothing about decrypted bytes, it reports ok without reading (the caller then
+    /// waits in fill(), as before).
+    [[nodiscard]] ReadStatus try_fill();
     /// Unconsumed bytes.
     [[nodiscard]] std::string_view data() const;
     /// Drops n bytes from the front (n <= data().size()).

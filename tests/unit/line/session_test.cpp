@@ -8,7 +8,9 @@
 #include <array>
 #include <filesystem>
 #include <sstream>
+#include <thread>
 
+#include "net/server.hpp"
 #include "net/tls.hpp"
 #include "test_cert.hpp"
 #include "test_util.hpp"
@@ -241,6 +243,53 @@ TEST(LineSession, StartTlsDiscardsWhatWasSentInTheClear) {
     EXPECT_EQ(plain, "+OK toy ready\r\n+OK begin TLS\r\n");
     // LOGIN mallory never ran: ECHO is still refused, as before any login.
     EXPECT_EQ(secret, "-ERR bad sequence (ECHO)\r\n+OK bye\r\n");
+}
+
+// Through the runtime, sessions park between commands (no coroutine while idle): their state
+// survives each park, the idle deadline still ends them (with the timeout reply), and a drain
+// closes them at once.
+TEST(LineSession, ParkedSessionsKeepStateTimeOutAndDrain) {
+    Limits limits = small();
+    limits.idle_timeout = 300ms;
+    net::Runtime rt({.threads = 1, .drain_timeout = 2000ms});
+    auto eps = rt.add_tcp({.name = "toy", .listen = {{asio::ip::make_address("127.0.0.1"), 0}}},
+                          serve<Toy>(limits, kDialect, [](Connection& c) { return Toy{c}; }));
+    std::thread th([&] { rt.run(); });
+    struct Client {
+        asio::io_context ctx;
+        net::tcp::socket s{ctx};
+        std::string buf;
+        explicit Client(const net::tcp::endpoint& ep) {
+            s.connect(ep);
+            timeval tv{10, 0};
+            ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        }
+        std::string line() {
+            net::error_code ec;
+            auto n = asio::read_until(s, asio::dynamic_buffer(buf), "\r\n", ec);
+            if (ec) return "<" + ec.message() + ">";
+            std::string l = buf.substr(0, n - 2);
+            buf.erase(0, n);
+            return l;
+        }
+        std::string say(const std::string& cmd) {
+            asio::write(s, asio::buffer(cmd + "\r\n"));
+            return line();
+        }
+    };
+    Client a(eps[0]);
+    EXPECT_EQ(a.line(), "+OK toy ready");
+    EXPECT_EQ(a.say("NOOP"), "+OK");
+    EXPECT_EQ(a.say("LOGIN bob"), "+OK welcome bob");
+    EXPECT_EQ(a.say("ECHO still logged in"), "+OK still logged in");
+    EXPECT_EQ(a.line(), "-ERR timeout");  // parked past its idle deadline
+    EXPECT_EQ(a.line(), "<End of file>");
+    Client b(eps[0]);
+    EXPECT_EQ(b.line(), "+OK toy ready");
+    rt.stop();
+    EXPECT_EQ(b.line(), "<End of file>");  // parked when the drain began: closed at once
+    th.join();
+    EXPECT_EQ(rt.connections(), 0u);
 }
 
 }  // namespace

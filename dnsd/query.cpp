@@ -1,7 +1,5 @@
 #include "dnsd/query.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -15,51 +13,6 @@ namespace type = dns::type;
 namespace rcode = dns::rcode;
 
 std::string rcode_name(std::uint16_t r) { return dns::rcode_to_string(r); }
-
-namespace {
-
-/// An address as 16 octets (IPv4 as ::ffff:a.b.c.d) and the prefix length in that space.
-bool parse_address(std::string_view text, std::array<std::uint8_t, 16>& out, unsigned& prefix) {
-    std::string s(text);
-    prefix = 128;
-    bool has_prefix = false;
-    if (auto slash = s.find('/'); slash != std::string::npos) {
-        std::string p = s.substr(slash + 1);
-        s.resize(slash);
-        if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos) return false;
-        prefix = static_cast<unsigned>(std::stoul(p));
-        has_prefix = true;
-    }
-    out = {};
-    if (inet_pton(AF_INET, s.c_str(), out.data() + 12) == 1) {
-        out[10] = out[11] = 0xff;
-        if (has_prefix && prefix > 32) return false;
-        prefix = has_prefix ? prefix + 96 : 128;
-        return true;
-    }
-    if (inet_pton(AF_INET6, s.c_str(), out.data()) != 1) return false;
-    return prefix <= 128;
-}
-
-}  // namespace
-
-bool valid_address_pattern(std::string_view pattern) {
-    std::array<std::uint8_t, 16> a{};
-    unsigned prefix = 0;
-    return pattern == "any" || parse_address(pattern, a, prefix);
-}
-
-bool address_matches(std::string_view pattern, std::string_view ip) {
-    if (pattern == "any") return true;
-    std::array<std::uint8_t, 16> net{}, addr{};
-    unsigned prefix = 0, ignored = 0;
-    if (!parse_address(pattern, net, prefix) || !parse_address(ip, addr, ignored)) return false;
-    for (unsigned bit = 0; bit < prefix; ++bit) {
-        unsigned mask = 0x80u >> (bit % 8);
-        if ((net[bit / 8] & mask) != (addr[bit / 8] & mask)) return false;
-    }
-    return true;
-}
 
 namespace {
 
@@ -511,10 +464,7 @@ Outcome Responder::respond(const ZoneSet& zones, std::span<const std::uint8_t> q
         if (q.qtype == type::AXFR || ctx.tcp) {
             // RFC 5936 4.2: AXFR needs TCP; IXFR over TCP falls back to a full transfer (RFC 1995 4).
             if (!ctx.tcp) return simple(rcode::REFUSED, true);
-            bool allowed =
-                std::any_of(apex->axfr_allow.begin(), apex->axfr_allow.end(),
-                            [&](const std::string& pattern) { return address_matches(pattern, ctx.peer_ip); });
-            if (!allowed) return simple(rcode::REFUSED, true);
+            if (!apex->axfr_allow.contains(ctx.peer)) return simple(rcode::REFUSED, true);
             oc.action = Action::axfr;
             oc.zone = apex;
             return oc;

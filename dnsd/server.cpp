@@ -52,22 +52,22 @@ std::vector<std::string> strings(const toml::node* n, const std::string& where) 
     return out;
 }
 
-void check_patterns(const std::vector<std::string>& list, const std::string& where) {
-    for (const auto& p : list)
-        if (!valid_address_pattern(p))
-            throw app::ConfigError(where + ": `" + p + "` is not an address, a CIDR range or \"any\"");
+net::CidrList access_list(const std::vector<std::string>& entries, const std::string& where) {
+    std::string error;
+    auto list = net::CidrList::parse(entries, error);
+    if (!list) throw app::ConfigError(where + ": " + error);
+    return *list;
 }
 
 }  // namespace
 
 std::vector<ZoneSpec> zone_specs(const Config& cfg, const toml::table& file, const std::string& config_path) {
-    check_patterns(cfg.axfr_allow, "axfr_allow");
+    const net::CidrList axfr_allow = access_list(cfg.axfr_allow, "axfr_allow");
     std::string base = dir_of(config_path);
     std::vector<ZoneSpec> specs;
     // --zone paths are relative to the working directory, dns.zone paths to the config file.
     bool from_file = cfg.zone_flag != nullptr && cfg.zone_flag->count() == 0;
-    for (const auto& f : cfg.zone_files)
-        specs.push_back({from_file ? resolve(f, base) : f, std::nullopt, cfg.axfr_allow});
+    for (const auto& f : cfg.zone_files) specs.push_back({from_file ? resolve(f, base) : f, std::nullopt, axfr_allow});
     const auto* zones = file["zone"].as_array();
     if (file.contains("zone") && zones == nullptr)
         throw app::ConfigError(config_path + ": zone: expected [[zone]] tables");
@@ -82,7 +82,7 @@ std::vector<ZoneSpec> zone_specs(const Config& cfg, const toml::table& file, con
         }
         auto f = (*t)["file"].value<std::string>();
         if (!f) throw app::ConfigError(where + ".file: expected a string");
-        ZoneSpec spec{resolve(*f, base), std::nullopt, cfg.axfr_allow};
+        ZoneSpec spec{resolve(*f, base), std::nullopt, axfr_allow};
         if (auto name = (*t)["name"].value<std::string>()) {
             std::string text = *name;
             if (text.empty() || text.back() != '.') text += '.';
@@ -90,8 +90,8 @@ std::vector<ZoneSpec> zone_specs(const Config& cfg, const toml::table& file, con
             spec.origin = dns::Name::from_text(text, nullptr, err);
             if (!spec.origin) throw app::ConfigError(where + ".name: " + std::string(dns::to_string(err)));
         }
-        if (const auto* a = t->get("axfr_allow")) spec.axfr_allow = strings(a, where + ".axfr_allow");
-        check_patterns(spec.axfr_allow, where + ".axfr_allow");
+        if (const auto* a = t->get("axfr_allow"))
+            spec.axfr_allow = access_list(strings(a, where + ".axfr_allow"), where + ".axfr_allow");
         specs.push_back(std::move(spec));
     }
     return specs;
@@ -193,7 +193,7 @@ net::task<void> tcp_session(net::Stream& s, const Shared& sh) {
     net::SessionTrace t("dns-tcp", s.id(), net::to_string(s.peer()));
     t.note("connected");
     net::Reader rd(s, 2 + dns::max_message);
-    const std::string peer_ip = s.peer().address().to_string();
+    const auto peer = s.peer().address();
     net::error_code ec;
     auto fill_to = [&](std::size_t n) -> net::task<net::ReadStatus> {
         while (rd.data().size() < n) {
@@ -226,7 +226,7 @@ net::task<void> tcp_session(net::Stream& s, const Shared& sh) {
         Worker& w = worker(*sh.store, sh.opts);
         auto zones = w.zones;  // kept alive across the writes below, even if a reload swaps it
         std::span<const std::uint8_t> query(reinterpret_cast<const std::uint8_t*>(rd.data().data()) + 2, len);
-        QueryContext ctx{true, peer_ip};
+        QueryContext ctx{true, peer};
         Outcome oc = w.responder.respond(*zones, query, ctx, out.subspan(2), t.enabled());
         if (t.enabled()) {
             t.client(question_text(oc));
@@ -255,7 +255,7 @@ net::task<void> tcp_session(net::Stream& s, const Shared& sh) {
             if (ec) break;
             ++messages;
         }
-        spdlog::info("AXFR {} to {}: {} records in {} messages{}", oc.zone->origin().to_text(), peer_ip,
+        spdlog::info("AXFR {} to {}: {} records in {} messages{}", oc.zone->origin().to_text(), net::to_string(peer),
                      axfr.records_sent(), messages, ec ? " (interrupted)" : "");
         if (ec) break;
     }

@@ -14,6 +14,7 @@
 #include "dns/message.hpp"
 #include "dns/name.hpp"
 #include "dns/zone_parser.hpp"
+#include "net/cidr.hpp"
 
 namespace dnsd {
 
@@ -88,7 +89,7 @@ public:
     }
 
     /// Addresses allowed to transfer this zone (empty: nobody).
-    std::vector<std::string> axfr_allow;
+    net::CidrList axfr_allow;
     std::string file;  ///< where it was loaded from, for logs
 
 private:
@@ -122,7 +123,7 @@ private:
 struct ZoneSpec {
     std::string file;
     std::optional<dns::Name> origin;  ///< else from $ORIGIN or the SOA owner
-    std::vector<std::string> axfr_allow;
+    net::CidrList axfr_allow;
 };
 
 /// Called once every zone is in the set, before it is shared (to precompute answers).

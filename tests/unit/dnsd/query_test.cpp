@@ -29,10 +29,10 @@ struct Asked {
 
 class QueryTest : public ::testing::Test {
 protected:
-    Asked ask(const std::vector<std::uint8_t>& q, bool tcp = false, std::string_view peer = {}) {
+    Asked ask(const std::vector<std::uint8_t>& q, bool tcp = false, const char* peer = "::") {
         Asked a;
         std::vector<std::uint8_t> out(tcp ? 65535 : 4096);
-        a.oc = responder_.respond(*zones_, q, QueryContext{tcp, peer}, out);
+        a.oc = responder_.respond(*zones_, q, QueryContext{tcp, boost::asio::ip::make_address(peer)}, out);
         if (a.oc.action == Action::reply) a.err = dns::parse_message({out.data(), a.oc.size}, a.m);
         return a;
     }
@@ -205,6 +205,7 @@ TEST_F(QueryTest, AxfrPolicy) {
     auto ok = ask(q, true, "127.0.0.1");
     EXPECT_EQ(ok.oc.action, Action::axfr);
     EXPECT_EQ(ok.oc.zone, zones_->zones()[0].get());
+    EXPECT_EQ(ask(q, true, "::ffff:127.0.0.1").oc.action, Action::axfr);  // a dual-stack socket's peer
     EXPECT_EQ(ask(make_query("www.example.test.", type::AXFR), true, "127.0.0.1").oc.rcode, rcode::NOTAUTH);
     auto ixfr_udp = ask("example.test.", type::IXFR);
     ASSERT_EQ(ixfr_udp.m.answer.size(), 1u);
@@ -295,23 +296,4 @@ TEST(Prepared, RotationVariants) {
         firsts.insert(m.answer.front().rdata);
     }
     EXPECT_EQ(firsts.size(), 3u);
-}
-
-TEST(AddressMatch, AddressesRangesAndAny) {
-    EXPECT_TRUE(address_matches("127.0.0.1", "127.0.0.1"));
-    EXPECT_FALSE(address_matches("127.0.0.1", "127.0.0.2"));
-    EXPECT_TRUE(address_matches("10.0.0.0/8", "10.200.1.1"));
-    EXPECT_FALSE(address_matches("10.0.0.0/8", "11.0.0.1"));
-    EXPECT_TRUE(address_matches("192.0.2.0/24", "::ffff:192.0.2.7"));  // IPv4-mapped peer
-    EXPECT_TRUE(address_matches("2001:db8::/32", "2001:db8:1::5"));
-    EXPECT_FALSE(address_matches("2001:db8::/32", "2001:db9::5"));
-    EXPECT_TRUE(address_matches("::1", "::1"));
-    EXPECT_TRUE(address_matches("0.0.0.0/0", "203.0.113.9"));
-    EXPECT_TRUE(address_matches("any", "::1"));
-    EXPECT_FALSE(address_matches("127.0.0.1", "not an address"));
-    EXPECT_TRUE(valid_address_pattern("10.0.0.0/32"));
-    EXPECT_FALSE(valid_address_pattern("10.0.0.0/33"));
-    EXPECT_FALSE(valid_address_pattern("2001:db8::/129"));
-    EXPECT_FALSE(valid_address_pattern("localhost"));
-    EXPECT_FALSE(valid_address_pattern("10.0.0.0/"));
 }

@@ -57,7 +57,8 @@ std::shared_ptr<const ZoneSet> example_set(Prepare prepared = nullptr) {
     auto z = build_zone(example_zone, "example.test.", err);
     EXPECT_TRUE(z) << err;
     auto set = std::make_shared<ZoneSet>();
-    z->axfr_allow = {"127.0.0.1"};
+    std::string bad;
+    z->axfr_allow = net::CidrList::parse({"127.0.0.1"}, bad).value();
     EXPECT_TRUE(set->add(z));
     if constexpr (!std::is_same_v<Prepare, std::nullptr_t>) prepared(*set, std::vector<std::shared_ptr<Zone>>{z});
     return set;

@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
     dnsd::ZoneStore store;
     dnsd::bind_options(d, cfg);
     return d.main(argc, argv, [&](app::Daemon& daemon, net::Runtime& rt) {
-        auto specs = dnsd::zone_specs(cfg, daemon.config(), daemon.common().config_file);
+        auto specs = dnsd::zone_specs(cfg, daemon, daemon.config());
         if (specs.empty()) throw app::ConfigError("no zones: give --zone FILE or [[zone]] tables in the config");
         if (!dnsd::reload_zones(store, specs, dnsd::responder_options(cfg)))
             throw app::ConfigError("zones failed to load");
@@ -18,8 +18,7 @@ int main(int argc, char** argv) {
         // SIGHUP: re-read the zone files (and the [[zone]] list); a broken zone keeps the old set.
         daemon.on_reload([&](const toml::table& fresh) {
             spdlog::info("SIGHUP: reloading zones");
-            (void)dnsd::reload_zones(store, dnsd::zone_specs(cfg, fresh, daemon.common().config_file),
-                                     dnsd::responder_options(cfg));
+            (void)dnsd::reload_zones(store, dnsd::zone_specs(cfg, daemon, fresh), dnsd::responder_options(cfg));
         });
     });
 }

@@ -12,8 +12,7 @@ namespace dnsd {
 
 void bind_options(app::Daemon& d, Config& cfg) {
     auto& o = d.options();
-    cfg.zone_flag =
-        o.add("--zone", "dns.zone", cfg.zone_files, "zone file to serve (repeatable); origin from $ORIGIN or the SOA");
+    o.add("--zone", "dns.zone", cfg.zone_files, "zone file to serve (repeatable); origin from $ORIGIN or the SOA");
     o.add("--axfr-allow", "dns.axfr_allow", cfg.axfr_allow, "address allowed to AXFR every zone (repeatable)");
     o.add("--edns-size", "dns.edns_size", cfg.edns_size, "EDNS0 UDP payload size we advertise and send at most");
     o.add("--round-robin", "dns.round_robin", cfg.round_robin, "rotate multi-record RRsets per query");
@@ -28,15 +27,6 @@ void bind_options(app::Daemon& d, Config& cfg) {
 }
 
 namespace {
-
-std::string dir_of(const std::string& path) {
-    auto slash = path.rfind('/');
-    return slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
-}
-
-std::string resolve(const std::string& path, const std::string& base) {
-    return path.empty() || path[0] == '/' ? path : base + path;
-}
 
 std::vector<std::string> strings(const toml::node* n, const std::string& where) {
     std::vector<std::string> out;
@@ -61,13 +51,12 @@ net::CidrList access_list(const std::vector<std::string>& entries, const std::st
 
 }  // namespace
 
-std::vector<ZoneSpec> zone_specs(const Config& cfg, const toml::table& file, const std::string& config_path) {
+std::vector<ZoneSpec> zone_specs(const Config& cfg, const app::Daemon& d, const toml::table& file) {
     const net::CidrList axfr_allow = access_list(cfg.axfr_allow, "axfr_allow");
-    std::string base = dir_of(config_path);
+    const std::string& config_path = d.common().config_file;
     std::vector<ZoneSpec> specs;
     // --zone paths are relative to the working directory, dns.zone paths to the config file.
-    bool from_file = cfg.zone_flag != nullptr && cfg.zone_flag->count() == 0;
-    for (const auto& f : cfg.zone_files) specs.push_back({from_file ? resolve(f, base) : f, std::nullopt, axfr_allow});
+    for (const auto& f : cfg.zone_files) specs.push_back({d.config_path(f, "--zone"), std::nullopt, axfr_allow});
     const auto* zones = file["zone"].as_array();
     if (file.contains("zone") && zones == nullptr)
         throw app::ConfigError(config_path + ": zone: expected [[zone]] tables");
@@ -82,7 +71,7 @@ std::vector<ZoneSpec> zone_specs(const Config& cfg, const toml::table& file, con
         }
         auto f = (*t)["file"].value<std::string>();
         if (!f) throw app::ConfigError(where + ".file: expected a string");
-        ZoneSpec spec{resolve(*f, base), std::nullopt, axfr_allow};
+        ZoneSpec spec{app::path_in_file(config_path, *f), std::nullopt, axfr_allow};
         if (auto name = (*t)["name"].value<std::string>()) {
             std::string text = *name;
             if (text.empty() || text.back() != '.') text += '.';

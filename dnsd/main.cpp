@@ -2,7 +2,9 @@
 #include <spdlog/spdlog.h>
 
 #include "app/daemon.hpp"
+#include "dnsd/config.hpp"
 #include "dnsd/server.hpp"
+#include "dnsd/zone_store.hpp"
 
 int main(int argc, char** argv) {
     app::Daemon d("dnsd", "authoritative DNS server: serves zone files over UDP and TCP, with AXFR");

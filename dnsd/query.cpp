@@ -12,8 +12,6 @@ using dns::Section;
 namespace type = dns::type;
 namespace rcode = dns::rcode;
 
-std::string rcode_name(std::uint16_t r) { return dns::rcode_to_string(r); }
-
 namespace {
 
 constexpr std::size_t opt_size = 11;                 // root owner, type, class, ttl, rdlength: an OPT without options

@@ -90,7 +90,4 @@ private:
 /// lookup and a copy. Call with the complete set, before it is shared.
 void prepare_answers(const ZoneSet& set, const std::vector<std::shared_ptr<Zone>>& zones, const ResponderOptions& opts);
 
-/// "NOERROR", "BADVERS", ... for the 12-bit rcode.
-[[nodiscard]] std::string rcode_name(std::uint16_t rcode);
-
 }  // namespace dnsd

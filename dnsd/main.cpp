@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
         if (specs.empty()) throw app::ConfigError("no zones: give --zone FILE or [[zone]] tables in the config");
         if (!dnsd::reload_zones(store, specs, dnsd::responder_options(cfg)))
             throw app::ConfigError("zones failed to load");
-        dnsd::serve(daemon, rt, cfg, store);
+        (void)dnsd::serve(daemon, rt, cfg, store);
         // SIGHUP: re-read the zone files (and the [[zone]] list); a broken zone keeps the old set.
         daemon.on_reload([&](const toml::table& fresh) {
             spdlog::info("SIGHUP: reloading zones");

@@ -8,7 +8,7 @@
 
 namespace dnsd {
 
-void serve(app::Daemon& d, net::Runtime& rt, const Config& cfg, ZoneStore& store) {
+Bound serve(app::Daemon& d, net::Runtime& rt, const Config& cfg, ZoneStore& store) {
     auto ts = std::make_shared<TcpSettings>();
     ts->idle_timeout = std::chrono::milliseconds(cfg.tcp_idle_timeout_ms);
     ts->io_timeout = std::chrono::milliseconds(cfg.tcp_io_timeout_ms);
@@ -32,6 +32,7 @@ void serve(app::Daemon& d, net::Runtime& rt, const Config& cfg, ZoneStore& store
                           });
     d.announce("udp", uep);
     d.announce("tcp", tep);
+    return {tep, uep};
 }
 
 }  // namespace dnsd

@@ -106,8 +106,10 @@ Parse parse_query(std::span<const std::uint8_t> data, ParsedQuery& q) {
         std::span<const std::uint8_t> rd;
         if (!r.bytes(rdlen, rd)) return Parse::formerr;
         if (t != type::OPT) continue;
-        // RFC 6891 6.1.1: one OPT, owner root, in the additional section.
+        // RFC 6891 6.1.1: one OPT, owner root, in the additional section; 6.1.2: its rdata is
+        // whole options (NSD answers FORMERR to an option that runs past it).
         if (i < unsigned{q.h.ancount} + q.h.nscount || !root || q.has_edns) return Parse::formerr;
+        if (!dns::edns_options_valid(rd)) return Parse::formerr;
         q.has_edns = true;
         q.edns.udp_size = cls;
         q.edns.ext_rcode = static_cast<std::uint8_t>(ttl >> 24);

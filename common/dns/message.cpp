@@ -94,6 +94,19 @@ bool read_rdata(ByteReader& r, std::uint16_t type, std::uint16_t rdlength, std::
     return r.skip(rdlength);
 }
 
+bool edns_options_valid(std::string_view options) {
+    std::size_t at = 0;
+    while (at < options.size()) {
+        if (options.size() - at < 4) return false;  // OPTION-CODE and OPTION-LENGTH
+        std::size_t len =
+            (std::size_t{static_cast<std::uint8_t>(options[at + 2])} << 8) | static_cast<std::uint8_t>(options[at + 3]);
+        at += 4;
+        if (options.size() - at < len) return false;
+        at += len;
+    }
+    return true;
+}
+
 namespace {
 
 ParseError read_rr(ByteReader& r, Rr& rr, bool& is_opt) {
@@ -132,7 +145,7 @@ ParseError parse_message(std::span<const std::uint8_t> data, Message& out) {
             bool is_opt = false;
             if (auto e = read_rr(r, rr, is_opt); e != ParseError::ok) return e;
             if (is_opt) {
-                if (s != 2 || !rr.owner.is_root()) return ParseError::bad_opt;
+                if (s != 2 || !rr.owner.is_root() || !edns_options_valid(rr.rdata)) return ParseError::bad_opt;
                 if (out.edns) return ParseError::multiple_opt;
                 Edns e;
                 e.udp_size = rr.klass;

@@ -76,9 +76,16 @@ enum class ParseError {
     truncated,     ///< a count promises more than the message holds
     bad_rdata,     ///< rdata inconsistent with its type or length
     multiple_opt,  ///< RFC 6891 6.1.1: more than one OPT is FORMERR
-    bad_opt,       ///< OPT owner not root, or OPT outside the additional section
+    bad_opt,       ///< OPT owner not root, outside the additional section, or options not filling it
 };
 [[nodiscard]] std::string_view to_string(ParseError e);
+
+/// Whether an OPT's rdata is a sequence of whole options, each {code, length, length octets}
+/// (RFC 6891 6.1.2), with nothing left over.
+[[nodiscard]] bool edns_options_valid(std::string_view options);
+[[nodiscard]] inline bool edns_options_valid(std::span<const std::uint8_t> options) {
+    return edns_options_valid(std::string_view(reinterpret_cast<const char*>(options.data()), options.size()));
+}
 
 /// Parses a whole message. Trailing octets after the last counted record are ignored.
 [[nodiscard]] ParseError parse_message(std::span<const std::uint8_t> data, Message& out);

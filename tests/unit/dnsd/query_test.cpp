@@ -198,6 +198,31 @@ TEST_F(QueryTest, MalformedQueries) {
     EXPECT_EQ(ask(two_opt).oc.rcode, rcode::FORMERR);
 }
 
+// RFC 6891 6.1.2: the OPT's rdata is a sequence of {code, length, data} options; one that
+// runs past the rdata (NSD: FORMERR) makes the query malformed.
+TEST_F(QueryTest, MalformedEdnsOptionIsFormerr) {
+    auto with_option = [](std::string_view option) {
+        auto q = make_query("www.example.test.", type::A, 1232);
+        q[q.size() - 1] = static_cast<std::uint8_t>(option.size());  // the OPT's rdlength
+        q.insert(q.end(), option.begin(), option.end());
+        return q;
+    };
+    auto option = [](std::uint16_t code, std::uint16_t claimed, std::string_view data) {
+        std::string s{static_cast<char>(code >> 8), static_cast<char>(code), static_cast<char>(claimed >> 8),
+                      static_cast<char>(claimed)};
+        return s.append(data);
+    };
+    auto good = ask(with_option(option(10, 8, "abcdefgh")));
+    EXPECT_EQ(good.oc.rcode, rcode::NOERROR);
+    EXPECT_EQ(good.m.answer.size(), 3u);
+    for (const std::string& bad : {option(10, 10, "ab"), option(10, 8, "").substr(0, 3), option(10, 7, "abcdefgh")}) {
+        auto a = ask(with_option(bad));
+        EXPECT_EQ(a.oc.rcode, rcode::FORMERR) << bad.size();
+        EXPECT_FALSE(a.m.edns);  // the OPT itself was what was malformed
+        EXPECT_TRUE(a.m.answer.empty());
+    }
+}
+
 TEST_F(QueryTest, AxfrPolicy) {
     EXPECT_EQ(ask("example.test.", type::AXFR).oc.rcode, rcode::REFUSED);  // UDP
     auto q = make_query("example.test.", type::AXFR);

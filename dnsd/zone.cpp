@@ -63,7 +63,9 @@ std::shared_ptr<Zone> Zone::build(const dns::Name& origin, const dns::ZoneParseR
             node.rrsets.push_back(RRset{rr.type, rr.ttl, {}});
             set = &node.rrsets.back();
         }
-        if (std::find(set->rdatas.begin(), set->rdatas.end(), rr.rdata) != set->rdatas.end()) continue;  // duplicate
+        // RFC 2181 5: no duplicates in an RRset; RFC 4343: names in rdata compare case-insensitively.
+        auto same = [&](const std::string& rd) { return dns::rdata_equal(rr.type, rd, rr.rdata); };
+        if (std::any_of(set->rdatas.begin(), set->rdatas.end(), same)) continue;
         if (rr.type == dns::type::CNAME && !set->rdatas.empty())
             return fail(i, "two CNAME records at " + rr.owner.to_text());
         if (rr.type == dns::type::SOA) {

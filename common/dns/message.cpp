@@ -368,6 +368,31 @@ std::optional<std::string> name_at(std::string_view rd, std::size_t& i) {
 
 }  // namespace
 
+namespace {
+
+/// The length of the uncompressed wire name at `at` in `rd`, or 0 when it runs past the end.
+std::size_t name_length(std::string_view rd, std::size_t at) {
+    std::size_t j = at;
+    while (j < rd.size() && rd[j] != 0) j += 1 + static_cast<std::uint8_t>(rd[j]);
+    return j < rd.size() ? j + 1 - at : 0;
+}
+
+}  // namespace
+
+bool rdata_equal(std::uint16_t type, std::string_view a, std::string_view b) {
+    auto layout = rdata_layout(type);
+    if (layout.names == 0 || a.size() != b.size()) return a == b;
+    if (a.substr(0, layout.prefix) != b.substr(0, layout.prefix)) return false;
+    std::size_t at = layout.prefix;
+    for (std::size_t n = 0; n < layout.names; ++n) {
+        std::size_t la = name_length(a, at), lb = name_length(b, at);
+        if (la == 0 || la != lb) return a == b;  // not well formed: only identical octets match
+        if (!wire_equal(a.substr(at, la), b.substr(at, lb))) return false;
+        at += la;
+    }
+    return a.substr(at) == b.substr(at);
+}
+
 std::optional<Name> rdata_target(std::uint16_t type, std::string_view rd) {
     std::size_t i = 0;
     switch (type) {

@@ -160,6 +160,10 @@ struct RdataLayout {
     bool compress = false;   ///< may be compressed when written (RFC 3597 4)
 };
 [[nodiscard]] RdataLayout rdata_layout(std::uint16_t type);
+/// Whether two rdatas of `type` are the same record: the names inside the rdata of the types
+/// rdata_layout knows (NS, CNAME, PTR, MX, SOA, SRV) compare case-insensitively (RFC 4343,
+/// RFC 4034 6.2), everything else octet by octet.
+[[nodiscard]] bool rdata_equal(std::uint16_t type, std::string_view a, std::string_view b);
 /// The target name inside NS/CNAME/PTR/MX/SRV rdata (for additional-section processing).
 [[nodiscard]] std::optional<Name> rdata_target(std::uint16_t type, std::string_view rdata);
 

@@ -219,6 +219,27 @@ TEST(Rdata, TextForms) {
     EXPECT_EQ(rdata_to_text(type::A, "abc"), "\\# 3 616263");
 }
 
+TEST(Rdata, EqualityIgnoresTheCaseOfNamesOnly) {
+    auto mx = [](std::uint16_t pref, const char* name) { return mx_rdata(pref, Name::parse(name)); };
+    EXPECT_TRUE(rdata_equal(type::MX, mx(10, "mail.a."), mx(10, "MAIL.A.")));
+    EXPECT_FALSE(rdata_equal(type::MX, mx(10, "mail.a."), mx(20, "mail.a.")));
+    EXPECT_FALSE(rdata_equal(type::MX, mx(10, "mail.a."), mx(10, "mail.b.")));
+    std::string ns(Name::parse("ns.a.").wire()), NS(Name::parse("NS.A.").wire());
+    EXPECT_TRUE(rdata_equal(type::NS, ns, NS));
+    EXPECT_TRUE(rdata_equal(type::CNAME, ns, NS));
+    EXPECT_FALSE(rdata_equal(type::NS, ns, std::string(Name::parse("ns.a.b.").wire())));
+    // SOA: two names, then the 20 octets of serial and timers compared exactly.
+    std::string soa = ns + std::string(Name::parse("host.a.").wire()) + std::string(20, '\1');
+    std::string SOA = NS + std::string(Name::parse("HOST.a.").wire()) + std::string(20, '\1');
+    EXPECT_TRUE(rdata_equal(type::SOA, soa, SOA));
+    SOA.back() = 2;
+    EXPECT_FALSE(rdata_equal(type::SOA, soa, SOA));
+    // Text is not a name; unknown types compare octets.
+    EXPECT_FALSE(rdata_equal(type::TXT, "\1a", "\1A"));
+    EXPECT_FALSE(rdata_equal(65280, ns, NS));
+    EXPECT_TRUE(rdata_equal(65280, ns, ns));
+}
+
 TEST(Rdata, Target) {
     EXPECT_EQ(*rdata_target(type::MX, mx_rdata(5, Name::parse("mx.a."))), Name::parse("mx.a."));
     EXPECT_FALSE(rdata_target(type::A, a_rdata(1, 2, 3, 4)));

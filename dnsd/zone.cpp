@@ -44,6 +44,11 @@ std::shared_ptr<Zone> Zone::build(const dns::Name& origin, const dns::ZoneParseR
         error = parsed.where(i) + ": " + msg;
         return nullptr;
     };
+    std::size_t unshown = 0;
+    auto warn = [&](std::string msg) {
+        if (z->warnings_.size() < max_warnings) z->warnings_.push_back(std::move(msg));
+        else ++unshown;
+    };
     for (std::size_t i = 0; i < parsed.records.size(); ++i) {
         const auto& rr = parsed.records[i];
         if (!rr.owner.is_subdomain_of(origin))
@@ -62,6 +67,12 @@ std::shared_ptr<Zone> Zone::build(const dns::Name& origin, const dns::ZoneParseR
         if (set == nullptr) {
             node.rrsets.push_back(RRset{rr.type, rr.ttl, {}});
             set = &node.rrsets.back();
+        } else if (rr.ttl != set->ttl) {
+            // RFC 2181 5.2: one TTL per RRset; the first one wins (as BIND does), in answers
+            // and in AXFR alike, so that secondaries serve what we serve.
+            warn(parsed.where(i) + ": " + rr.owner.to_text() + " TTL " + std::to_string(rr.ttl) +
+                 " does not match the TTL " + std::to_string(set->ttl) + " of the " + dns::type_to_string(rr.type) +
+                 " RRset; using " + std::to_string(set->ttl));
         }
         // RFC 2181 5: no duplicates in an RRset; RFC 4343: names in rdata compare case-insensitively.
         auto same = [&](const std::string& rd) { return dns::rdata_equal(rr.type, rd, rr.rdata); };
@@ -72,13 +83,16 @@ std::shared_ptr<Zone> Zone::build(const dns::Name& origin, const dns::ZoneParseR
             if (!(rr.owner == origin)) return fail(i, "SOA at " + rr.owner.to_text() + ", not at the zone apex");
             if (!set->rdatas.empty()) return fail(i, "more than one SOA record");
         }
-        // RFC 2181 5.2: one TTL per RRset; keep the first, as BIND does.
         set->rdatas.push_back(rr.rdata);
-        if (rr.type != dns::type::SOA) z->records_.push_back(rr);
+        if (rr.type != dns::type::SOA) {
+            z->records_.push_back(rr);
+            z->records_.back().ttl = set->ttl;
+        }
         if (rr.owner.is_wildcard()) z->has_wildcards_ = true;
     }
     auto apex = z->nodes_.find(z->origin_key_);
     std::string file = parsed.files.empty() ? std::string("?") : parsed.files[0];
+    if (unshown > 0) z->warnings_.push_back(file + ": " + std::to_string(unshown) + " more warnings like these");
     if (apex == z->nodes_.end() || apex->second.find(dns::type::SOA) == nullptr) {
         error = file + ":0: zone " + origin.to_text() + " has no SOA record at its apex";
         return nullptr;

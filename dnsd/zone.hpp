@@ -81,6 +81,10 @@ public:
     /// Every record except the SOA, for AXFR (RFC 5936 2.2: SOA first and last).
     [[nodiscard]] const std::vector<dns::Rr>& records() const { return records_; }
     [[nodiscard]] std::size_t node_count() const { return nodes_.size(); }
+    /// What was wrong but did not stop the load ("file:line: message"), for the log: records
+    /// whose TTL differs from their RRset's (RFC 2181 5.2). At most max_warnings, then a count.
+    [[nodiscard]] const std::vector<std::string>& warnings() const { return warnings_; }
+    static constexpr std::size_t max_warnings = 100;
 
     /// Calls `fn` on every node; only while the zone is being built (before it is shared).
     template <class Fn>
@@ -102,6 +106,7 @@ private:
     bool has_wildcards_ = false;
     bool has_delegations_ = false;
     std::vector<dns::Rr> records_;
+    std::vector<std::string> warnings_;
 };
 
 /// The set of zones served, looked up by longest matching origin.

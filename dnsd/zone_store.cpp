@@ -30,6 +30,7 @@ bool reload_zones(ZoneStore& store, const std::vector<ZoneSpec>& specs, const Re
     }
     std::size_t records = 0;
     for (const auto& z : set->zones()) {
+        for (const auto& w : z->warnings()) spdlog::warn("{}", w);
         records += z->records().size() + 1;
         spdlog::info("zone {} serial {}: {} records from {}", z->origin().to_text(), z->serial(),
                      z->records().size() + 1, z->file);

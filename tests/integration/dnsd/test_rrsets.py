@@ -1,5 +1,6 @@
 """RRsets as clients see them: records that differ only in the case of a name are one record
-(RFC 4343, RFC 2181 5)."""
+(RFC 4343, RFC 2181 5), and an RRset has one TTL (RFC 2181 5.2), the same in answers and in
+AXFR, with a warning at load for the records that said otherwise."""
 import unittest
 
 from harness import Daemon, main, run
@@ -44,6 +45,19 @@ class RRsetTest(unittest.TestCase):
             for name, rtype in (("rrset.test", "NS"), ("rrset.test", "MX"), ("cname2.rrset.test", "CNAME")):
                 with self.subTest(name=name, rtype=rtype):
                     self.assertEqual(dig(self.port, name, rtype)["answer"], dig(nsd.port, name, rtype)["answer"])
+
+    def test_one_ttl_per_rrset_in_answers_and_axfr(self):
+        www = dig(self.port, "www.rrset.test", "A", tcp=True)["answer"]
+        self.assertEqual(www, ["www.rrset.test. 3600 in a 192.0.2.10", "www.rrset.test. 3600 in a 192.0.2.11"])
+        txt = dig(self.port, "txt.rrset.test", "TXT")["answer"]
+        self.assertEqual(txt, ['txt.rrset.test. 600 in txt "one"', 'txt.rrset.test. 600 in txt "two"'])
+        lines = axfr(self.port)
+        self.assertEqual(of_type(lines, "www.rrset.test.", "a"), www)
+        self.assertEqual(of_type(lines, "txt.rrset.test.", "txt"), txt)
+
+    def test_differing_ttls_are_warned_about_at_load(self):
+        self.d.wait_for_log("rrset.test.zone:16: www.rrset.test. TTL 300 does not match the TTL 3600 of the A RRset")
+        self.d.wait_for_log("rrset.test.zone:19: txt.rrset.test. TTL 3600 does not match the TTL 600 of the TXT RRset")
 
 
 if __name__ == "__main__":

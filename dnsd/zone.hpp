@@ -97,6 +97,13 @@ public:
     std::string file;  ///< where it was loaded from, for logs
 
 private:
+    /// Adds parsed record `i`; returns what is wrong with it, or "".
+    [[nodiscard]] std::string add(const dns::ZoneParseResult& parsed, std::size_t i);
+    void warn(std::string message);
+    void add_empty_non_terminals();
+    /// Marks the zone cuts and finds the apex, its SOA and the negative TTL.
+    void index();
+
     dns::Name origin_;
     std::string origin_key_;
     std::unordered_map<std::string, Node, WireKeyHash, WireKeyEq> nodes_;
@@ -107,6 +114,7 @@ private:
     bool has_delegations_ = false;
     std::vector<dns::Rr> records_;
     std::vector<std::string> warnings_;
+    std::size_t unshown_warnings_ = 0;
 };
 
 /// The set of zones served, looked up by longest matching origin.

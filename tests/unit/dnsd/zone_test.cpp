@@ -86,7 +86,9 @@ TEST(Zone, OneTtlPerRrsetEverywhereWithAWarning) {
     ASSERT_TRUE(z) << err;
     EXPECT_EQ(z->find(key("a.x.test."))->find(dns::type::A)->ttl, 60u);
     for (const auto& rr : z->records())
-        if (rr.type == dns::type::A) EXPECT_EQ(rr.ttl, 60u) << dns::rr_to_text(rr);
+        if (rr.type == dns::type::A) {
+            EXPECT_EQ(rr.ttl, 60u) << dns::rr_to_text(rr);
+        }
     ASSERT_EQ(z->warnings().size(), 1u);
     EXPECT_EQ(z->warnings()[0], "t.zone:5: a.x.test. TTL 120 does not match the TTL 60 of the A RRset; using 60");
 }

@@ -1,7 +1,5 @@
 #include "dnsd/query.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -13,53 +11,6 @@ using dns::Name;
 using dns::Section;
 namespace type = dns::type;
 namespace rcode = dns::rcode;
-
-std::string rcode_name(std::uint16_t r) { return dns::rcode_to_string(r); }
-
-namespace {
-
-/// An address as 16 octets (IPv4 as ::ffff:a.b.c.d) and the prefix length in that space.
-bool parse_address(std::string_view text, std::array<std::uint8_t, 16>& out, unsigned& prefix) {
-    std::string s(text);
-    prefix = 128;
-    bool has_prefix = false;
-    if (auto slash = s.find('/'); slash != std::string::npos) {
-        std::string p = s.substr(slash + 1);
-        s.resize(slash);
-        if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos) return false;
-        prefix = static_cast<unsigned>(std::stoul(p));
-        has_prefix = true;
-    }
-    out = {};
-    if (inet_pton(AF_INET, s.c_str(), out.data() + 12) == 1) {
-        out[10] = out[11] = 0xff;
-        if (has_prefix && prefix > 32) return false;
-        prefix = has_prefix ? prefix + 96 : 128;
-        return true;
-    }
-    if (inet_pton(AF_INET6, s.c_str(), out.data()) != 1) return false;
-    return prefix <= 128;
-}
-
-}  // namespace
-
-bool valid_address_pattern(std::string_view pattern) {
-    std::array<std::uint8_t, 16> a{};
-    unsigned prefix = 0;
-    return pattern == "any" || parse_address(pattern, a, prefix);
-}
-
-bool address_matches(std::string_view pattern, std::string_view ip) {
-    if (pattern == "any") return true;
-    std::array<std::uint8_t, 16> net{}, addr{};
-    unsigned prefix = 0, ignored = 0;
-    if (!parse_address(pattern, net, prefix) || !parse_address(ip, addr, ignored)) return false;
-    for (unsigned bit = 0; bit < prefix; ++bit) {
-        unsigned mask = 0x80u >> (bit % 8);
-        if ((net[bit / 8] & mask) != (addr[bit / 8] & mask)) return false;
-    }
-    return true;
-}
 
 namespace {
 
@@ -155,8 +106,10 @@ Parse parse_query(std::span<const std::uint8_t> data, ParsedQuery& q) {
         std::span<const std::uint8_t> rd;
         if (!r.bytes(rdlen, rd)) return Parse::formerr;
         if (t != type::OPT) continue;
-        // RFC 6891 6.1.1: one OPT, owner root, in the additional section.
+        // RFC 6891 6.1.1: one OPT, owner root, in the additional section; 6.1.2: its rdata is
+        // whole options (NSD answers FORMERR to an option that runs past it).
         if (i < unsigned{q.h.ancount} + q.h.nscount || !root || q.has_edns) return Parse::formerr;
+        if (!dns::edns_options_valid(rd)) return Parse::formerr;
         q.has_edns = true;
         q.edns.udp_size = cls;
         q.edns.ext_rcode = static_cast<std::uint8_t>(ttl >> 24);
@@ -334,6 +287,90 @@ Lookup lookup(const Zone& z, std::string_view lower, std::uint16_t qtype) {
     return {Found::nxdomain, nullptr};
 }
 
+/// The name being answered along a CNAME chain inside our zones.
+struct Cursor {
+    std::string lower;       // lower-cased wire form, for lookups
+    std::string_view owner;  // the owner written in the reply: the query's name, then each CNAME target
+    std::string target;      // keeps the current CNAME target alive while it is the owner
+    const Zone* zone = nullptr;
+};
+
+/// What the answer section turned out to be, for the sections after it.
+struct Answered {
+    std::uint16_t rcode = rcode::NOERROR;
+    bool positive = false;       // the RRset asked for is in the answer
+    const Node* node = nullptr;  // the node it came from
+    bool any = false;            // an ANY query: no authority, no additional (RFC 8482 4.1)
+};
+
+/// RFC 2308 3: a negative answer carries the zone's SOA with the negative TTL.
+bool negative_soa(Reply& r, const Zone& z) {
+    return r.record(Section::authority, z.apex().name.wire(), type::SOA, z.negative_ttl(), z.soa().rdatas.front());
+}
+
+/// Writes the CNAME at the cursor and moves the cursor to its target; false when the chain
+/// ends here (truncated, leaves our zones, loops or is too long).
+bool follow_cname(Reply& r, const ZoneSet& zones, const ParsedQuery& q, const RRset& cname, Cursor& c, int hop) {
+    if (!r.rrset(Section::answer, c.owner, cname, false)) {
+        r.truncate();
+        return false;
+    }
+    std::string next = cname.rdatas.front();
+    dns::wire_lower(next);
+    const Zone* nz = zones.find_zone(next);
+    // Leaving our zones (or looping), the resolver goes on from here; NSD then adds no
+    // authority either.
+    if (nz == nullptr || hop + 1 >= max_chain || next == c.lower || next == q.lower()) return false;
+    c.target = cname.rdatas.front();
+    c.owner = c.target;
+    c.lower = std::move(next);
+    c.zone = nz;
+    return true;
+}
+
+/// RFC 1034 4.3.2 step 3 for the cursor's name: a referral, NXDOMAIN, the answer, NODATA, or a
+/// CNAME to follow (then true: answer the cursor's new name).
+bool answer_name(Reply& r, const ZoneSet& zones, const ParsedQuery& q, Cursor& c, int hop, Answered& a) {
+    const Zone& z = *c.zone;
+    Lookup lk = lookup(z, c.lower, q.qtype);
+    if (lk.kind == Found::delegation) {
+        // RFC 1034 4.3.2 3b: a referral; AA only if an earlier CNAME was ours.
+        if (hop == 0) r.header().aa = false;
+        if (!r.rrset(Section::authority, lk.node->name.wire(), *lk.node->find(type::NS), false)) r.truncate();
+        return false;
+    }
+    if (lk.kind == Found::nxdomain) {
+        // RFC 6604 3: the rcode describes the last name of a CNAME chain.
+        a.rcode = rcode::NXDOMAIN;
+        if (!negative_soa(r, z)) r.truncate();
+        return false;
+    }
+    // A wildcard's answer takes the query name as owner (RFC 4592 2.1.1): c.owner, as for exact matches.
+    const Node* node = lk.node;
+    if (q.qtype == type::ANY) {
+        // RFC 8482 4.1: one RRset is enough (NSD sends the first); no authority or additional.
+        a.any = true;
+        if (node->rrsets.empty()) (void)negative_soa(r, z);
+        else if (!r.rrset(Section::answer, c.owner, node->rrsets.front(), true)) r.truncate();
+        return false;
+    }
+    const RRset* cname = node->find(type::CNAME);
+    if (cname != nullptr && q.qtype != type::CNAME) return follow_cname(r, zones, q, *cname, c, hop);
+    if (const RRset* set = node->find(q.qtype)) {
+        if (!r.rrset(Section::answer, c.owner, *set, true)) {
+            r.truncate();
+            return false;
+        }
+        a.positive = true;
+        a.node = node;
+        r.answered(node, q.qtype);
+        return false;
+    }
+    // NODATA (RFC 2308 2.2): NOERROR with the SOA.
+    if (!negative_soa(r, z)) r.truncate();
+    return false;
+}
+
 /// RFC 1034 4.3.2 for a well-formed QUERY in one of our zones (the general path; also what
 /// prepare_answers runs at load time).
 Outcome answer_query(const ZoneSet& zones, const Zone* zone, const ParsedQuery& q, std::size_t limit,
@@ -343,93 +380,22 @@ Outcome answer_query(const ZoneSet& zones, const Zone* zone, const ParsedQuery& 
     r.set_rotation(rotation);
     r.header().aa = true;
     if (!r.start(true)) return oc;
-    std::uint16_t rc = rcode::NOERROR;
-
-    std::string cur_lower(q.lower());
-    std::string_view cur_owner = q.wire();
-    std::string cur_target;  // keeps the CNAME target's text alive while it is the owner
-    const Zone* cur_zone = zone;
-    bool positive = false;
-    const Node* answered = nullptr;
-    bool any = false;
-    const Zone* additional_zone = zone;
-    for (int hop = 0;; ++hop) {
-        additional_zone = cur_zone;
-        Lookup lk = lookup(*cur_zone, cur_lower, q.qtype);
-        if (lk.kind == Found::delegation) {
-            // RFC 1034 4.3.2 3b: a referral; AA only if an earlier CNAME was ours.
-            if (hop == 0) r.header().aa = false;
-            const RRset* ns = lk.node->find(type::NS);
-            if (!r.rrset(Section::authority, lk.node->name.wire(), *ns, false)) r.truncate();
-            break;
-        }
-        if (lk.kind == Found::nxdomain) {
-            // RFC 6604 3: the rcode describes the last name of a CNAME chain.
-            rc = rcode::NXDOMAIN;
-            if (!r.record(Section::authority, cur_zone->apex().name.wire(), type::SOA, cur_zone->negative_ttl(),
-                          cur_zone->soa().rdatas.front()))
-                r.truncate();
-            break;
-        }
-        const Node* node = lk.node;
-        // A wildcard's answer takes the query name as owner (RFC 4592 2.1.1).
-        if (q.qtype == type::ANY) {
-            // RFC 8482 4.1: one RRset is enough (NSD sends the first); no authority or additional.
-            if (!node->rrsets.empty() && !r.rrset(Section::answer, cur_owner, node->rrsets.front(), true)) r.truncate();
-            if (node->rrsets.empty())
-                (void)r.record(Section::authority, cur_zone->apex().name.wire(), type::SOA, cur_zone->negative_ttl(),
-                               cur_zone->soa().rdatas.front());
-            any = true;
-            break;
-        }
-        const RRset* cname = node->find(type::CNAME);
-        if (cname != nullptr && q.qtype != type::CNAME) {
-            if (!r.rrset(Section::answer, cur_owner, *cname, false)) {
-                r.truncate();
-                break;
-            }
-            cur_target = cname->rdatas.front();
-            std::string next = cur_target;
-            dns::wire_lower(next);
-            const Zone* nz = zones.find_zone(next);
-            if (nz == nullptr || hop + 1 >= max_chain || next == cur_lower || next == q.lower()) {
-                // The chain leaves our zones (or loops): the resolver goes on from here; NSD
-                // then adds no authority either.
-                answered = nullptr;
-                break;
-            }
-            cur_lower = std::move(next);
-            cur_owner = cur_target;
-            cur_zone = nz;
-            continue;
-        }
-        if (const RRset* set = node->find(q.qtype)) {
-            if (!r.rrset(Section::answer, cur_owner, *set, true)) {
-                r.truncate();
-                break;
-            }
-            positive = true;
-            answered = node;
-            r.answered(node, q.qtype);
-            break;
-        }
-        // NODATA (RFC 2308 2.2): NOERROR with the SOA.
-        if (!r.record(Section::authority, cur_zone->apex().name.wire(), type::SOA, cur_zone->negative_ttl(),
-                      cur_zone->soa().rdatas.front()))
-            r.truncate();
-        break;
-    }
-    if (!r.truncated() && !any) {
+    Cursor c{std::string(q.lower()), q.wire(), {}, zone};
+    Answered a;
+    for (int hop = 0; answer_name(r, zones, q, c, hop, a);) ++hop;
+    if (!r.truncated() && !a.any) {
+        // The authority and additional data come from the zone of the chain's last name.
+        const Zone& z = *c.zone;
         // NSD adds the zone's NS to positive answers (unless the answer is that NS RRset).
-        if (positive && !opts.minimal_responses && !(answered == &cur_zone->apex() && q.qtype == type::NS))
-            (void)r.rrset(Section::authority, cur_zone->apex().name.wire(), *cur_zone->apex().find(type::NS), false);
-        r.additional(*additional_zone);
+        if (a.positive && !opts.minimal_responses && !(a.node == &z.apex() && q.qtype == type::NS))
+            (void)r.rrset(Section::authority, z.apex().name.wire(), *z.apex().find(type::NS), false);
+        r.additional(z);
     }
     oc.action = Action::reply;
-    oc.rcode = rc;
+    oc.rcode = a.rcode;
     oc.truncated = r.truncated();
     oc.answers = r.answers();
-    oc.size = r.finish(rc);
+    oc.size = r.finish(a.rcode);
     return oc;
 }
 
@@ -467,89 +433,117 @@ std::size_t write_prepared(const Prepared& pr, const std::string& sections, cons
     return at;
 }
 
+/// RFC 6891 6.2.5: UDP replies fit the client's EDNS size (sizes below 512 count as 512),
+/// capped at ours; 512 without EDNS (RFC 1035 4.2.1). TCP replies fit the buffer.
+std::size_t reply_limit(const ParsedQuery& q, const QueryContext& ctx, std::size_t out_size,
+                        const ResponderOptions& opts) {
+    std::size_t limit = out_size;
+    if (!ctx.tcp) {
+        limit = dns::max_udp_plain;
+        if (q.has_edns) limit = std::clamp<std::size_t>(q.edns.udp_size, dns::max_udp_plain, opts.edns_size);
+    }
+    return std::min({limit, out_size, dns::max_message});
+}
+
+/// A header (and the question, when `with_question`) with rcode `rc` and nothing else.
+Outcome rcode_only(const ParsedQuery& q, std::span<std::uint8_t> out, std::size_t limit, const ResponderOptions& opts,
+                   std::uint16_t rc, bool with_question) {
+    Outcome oc;
+    Reply r(out, limit, q, opts);
+    if (!r.start(with_question)) return oc;
+    oc.action = Action::reply;
+    oc.rcode = rc;
+    oc.size = r.finish(rc);
+    return oc;
+}
+
+struct Refusal {
+    std::uint16_t rcode;
+    bool with_question;
+};
+
+/// What ends a query before any zone is looked at, if anything does.
+std::optional<Refusal> precheck(Parse p, const ParsedQuery& q) {
+    if (p == Parse::formerr) return Refusal{rcode::FORMERR, false};
+    if (p == Parse::notimp) return Refusal{rcode::NOTIMP, true};
+    if (q.has_edns && q.edns.version != 0) return Refusal{rcode::BADVERS, false};  // RFC 6891 6.1.3
+    if (q.qclass != dns::klass::IN && q.qclass != dns::klass::ANY) return Refusal{rcode::REFUSED, true};
+    // Meta-types other than the transfers and ANY (RFC 6895 3.1), and the obsolete MAILA/MAILB.
+    if (q.qtype == type::OPT || (q.qtype >= 128 && q.qtype <= 250) || q.qtype == type::MAILA || q.qtype == type::MAILB)
+        return Refusal{rcode::NOTIMP, true};
+    return std::nullopt;
+}
+
+/// AXFR and IXFR at a zone apex: a transfer over TCP to allowed peers, the SOA alone for IXFR
+/// over UDP, else NOTAUTH or REFUSED.
+Outcome transfer(const ZoneSet& zones, const ParsedQuery& q, const QueryContext& ctx, std::span<std::uint8_t> out,
+                 std::size_t limit, const ResponderOptions& opts) {
+    const Zone* apex = zones.zone_by_origin(q.lower());
+    if (apex == nullptr) return rcode_only(q, out, limit, opts, rcode::NOTAUTH, true);
+    if (q.qtype == type::AXFR || ctx.tcp) {
+        // RFC 5936 4.2: AXFR needs TCP; IXFR over TCP falls back to a full transfer (RFC 1995 4).
+        if (!ctx.tcp || !apex->axfr_allow.contains(ctx.peer))
+            return rcode_only(q, out, limit, opts, rcode::REFUSED, true);
+        Outcome oc;
+        oc.action = Action::axfr;
+        oc.zone = apex;
+        return oc;
+    }
+    // RFC 1995 2: IXFR over UDP that cannot be answered incrementally gets the SOA alone.
+    Outcome oc;
+    Reply r(out, limit, q, opts);
+    r.header().aa = true;
+    if (!r.start(true)) return oc;
+    if (!r.rrset(Section::answer, q.wire(), apex->soa(), false)) r.truncate();
+    oc.action = Action::reply;
+    oc.answers = r.answers();
+    oc.size = r.finish(rcode::NOERROR);
+    return oc;
+}
+
+/// NSD's model: an exact match inside a zone was answered at load time; copies that reply when
+/// there is one for this name and type and it fits. `rotation` picks the variant.
+std::optional<Outcome> prepared_reply(const Zone& zone, const ParsedQuery& q, std::span<const std::uint8_t> query,
+                                      std::span<std::uint8_t> out, std::size_t limit, const ResponderOptions& opts,
+                                      std::uint32_t& rotation) {
+    // Only an uncompressed question of class IN: the prepared sections follow it byte for byte.
+    if (q.qtype == type::ANY || q.qclass != dns::klass::IN || q.question_end != dns::header_size + q.qlen + 4)
+        return std::nullopt;
+    const Node* node = zone.find(q.lower());
+    const Prepared* pr = node == nullptr ? nullptr : node->prepared_for(q.qtype);
+    if (pr == nullptr) return std::nullopt;
+    const std::string& v = pr->variants[pr->variants.size() > 1 ? rotation++ % pr->variants.size() : 0];
+    if (q.question_end + v.size() + (q.has_edns ? opt_size : 0) > limit) return std::nullopt;
+    Outcome oc;
+    oc.size = write_prepared(*pr, v, q, query, out, opts);
+    oc.action = Action::reply;
+    oc.rcode = pr->flags & 0xF;
+    oc.answers = pr->an;
+    return oc;
+}
+
 }  // namespace
 
 Outcome Responder::respond(const ZoneSet& zones, std::span<const std::uint8_t> query, const QueryContext& ctx,
                            std::span<std::uint8_t> out, bool want_text) {
-    Outcome oc;
     ParsedQuery q;
     Parse p = parse_query(query, q);
-    if (p == Parse::drop || out.size() < dns::header_size) return oc;
-    oc.qtype = q.qtype;
-    if (want_text && q.has_question) oc.qname = q.qname().to_text();
-
-    // RFC 6891 6.2.5: payload sizes below 512 are treated as 512.
-    std::size_t limit = out.size();
-    if (!ctx.tcp) {
-        limit = dns::max_udp_plain;
-        if (q.has_edns) limit = std::clamp<std::size_t>(q.edns.udp_size, dns::max_udp_plain, opts_.edns_size);
-    }
-    limit = std::min({limit, out.size(), dns::max_message});
-
-    auto simple = [&](std::uint16_t rc, bool with_question) {
-        if (p == Parse::formerr) q.has_edns = false;  // the OPT itself may be what was malformed
-        Reply r(out, limit, q, opts_);
-        if (!r.start(with_question)) return oc;
-        oc.action = Action::reply;
-        oc.rcode = rc;
-        oc.size = r.finish(rc);
+    if (p == Parse::drop || out.size() < dns::header_size) return {};
+    const std::size_t limit = reply_limit(q, ctx, out.size(), opts_);
+    auto described = [&](Outcome oc) {
+        oc.qtype = q.qtype;
+        if (want_text && q.has_question) oc.qname = q.qname().to_text();
         return oc;
     };
-    if (p == Parse::formerr) return simple(rcode::FORMERR, false);
-    if (p == Parse::notimp) return simple(rcode::NOTIMP, true);
-    if (q.has_edns && q.edns.version != 0) return simple(rcode::BADVERS, false);  // RFC 6891 6.1.3
-    if (q.qclass != dns::klass::IN && q.qclass != dns::klass::ANY) return simple(rcode::REFUSED, true);
-    if (q.qtype == type::OPT || (q.qtype >= 128 && q.qtype <= 250) || q.qtype == type::MAILA || q.qtype == type::MAILB)
-        return simple(rcode::NOTIMP, true);
-
+    if (auto refusal = precheck(p, q)) {
+        if (p == Parse::formerr) q.has_edns = false;  // the OPT itself may be what was malformed
+        return described(rcode_only(q, out, limit, opts_, refusal->rcode, refusal->with_question));
+    }
     const Zone* zone = zones.find_zone(q.lower());
-    if (zone == nullptr) return simple(rcode::REFUSED, true);  // not authoritative: no recursion here
-
-    if (q.qtype == type::AXFR || q.qtype == type::IXFR) {
-        const Zone* apex = zones.zone_by_origin(q.lower());
-        if (apex == nullptr) return simple(rcode::NOTAUTH, true);
-        if (q.qtype == type::AXFR || ctx.tcp) {
-            // RFC 5936 4.2: AXFR needs TCP; IXFR over TCP falls back to a full transfer (RFC 1995 4).
-            if (!ctx.tcp) return simple(rcode::REFUSED, true);
-            bool allowed =
-                std::any_of(apex->axfr_allow.begin(), apex->axfr_allow.end(),
-                            [&](const std::string& pattern) { return address_matches(pattern, ctx.peer_ip); });
-            if (!allowed) return simple(rcode::REFUSED, true);
-            oc.action = Action::axfr;
-            oc.zone = apex;
-            return oc;
-        }
-        // RFC 1995 2: IXFR over UDP that cannot be answered incrementally gets the SOA alone.
-        Reply r(out, limit, q, opts_);
-        r.header().aa = true;
-        if (!r.start(true)) return oc;
-        if (!r.rrset(Section::answer, q.wire(), apex->soa(), false)) r.truncate();
-        oc.action = Action::reply;
-        oc.answers = r.answers();
-        oc.size = r.finish(rcode::NOERROR);
-        return oc;
-    }
-
-    // NSD's model: an exact match inside a zone was answered at load time; copy it.
-    if (q.qtype != type::ANY && q.qclass == dns::klass::IN && q.question_end == dns::header_size + q.qlen + 4) {
-        if (const Node* node = zone->find(q.lower())) {
-            if (const Prepared* pr = node->prepared_for(q.qtype)) {
-                const std::string& v = pr->variants[pr->variants.size() > 1 ? rotation_++ % pr->variants.size() : 0];
-                std::size_t total = q.question_end + v.size() + (q.has_edns ? opt_size : 0);
-                if (total <= limit) {
-                    oc.size = write_prepared(*pr, v, q, query, out, opts_);
-                    oc.action = Action::reply;
-                    oc.rcode = pr->flags & 0xF;
-                    oc.answers = pr->an;
-                    return oc;
-                }
-            }
-        }
-    }
-    auto general = answer_query(zones, zone, q, limit, out, opts_, opts_.round_robin ? rotation_++ : 0);
-    general.qtype = oc.qtype;
-    general.qname = std::move(oc.qname);
-    return general;
+    if (zone == nullptr) return described(rcode_only(q, out, limit, opts_, rcode::REFUSED, true));  // no recursion
+    if (q.qtype == type::AXFR || q.qtype == type::IXFR) return described(transfer(zones, q, ctx, out, limit, opts_));
+    if (auto prepared = prepared_reply(*zone, q, query, out, limit, opts_, rotation_)) return described(*prepared);
+    return described(answer_query(zones, zone, q, limit, out, opts_, opts_.round_robin ? rotation_++ : 0));
 }
 
 void prepare_answers(const ZoneSet& set, const std::vector<std::shared_ptr<Zone>>& zones,

@@ -25,7 +25,7 @@ struct ResponderOptions {
 /// The transport a query arrived on.
 struct QueryContext {
     bool tcp = false;
-    std::string_view peer_ip{};  ///< for AXFR access control ("127.0.0.1", "::1")
+    boost::asio::ip::address peer{};  ///< for AXFR access control (Zone::axfr_allow)
 };
 
 /// What to do with a query.
@@ -89,14 +89,5 @@ private:
 /// types at every authoritative name (at most 250,000 names), so that the hot path is a hash
 /// lookup and a copy. Call with the complete set, before it is shared.
 void prepare_answers(const ZoneSet& set, const std::vector<std::shared_ptr<Zone>>& zones, const ResponderOptions& opts);
-
-/// Whether `ip` ("192.0.2.1", "::1") matches `pattern`: an address, a CIDR range
-/// ("10.0.0.0/8", "2001:db8::/32") or "any". IPv4-mapped IPv6 peers match IPv4 patterns.
-[[nodiscard]] bool address_matches(std::string_view pattern, std::string_view ip);
-/// Whether `pattern` is a valid address, CIDR range or "any" (for configuration checks).
-[[nodiscard]] bool valid_address_pattern(std::string_view pattern);
-
-/// "NOERROR", "BADVERS", ... for the 12-bit rcode.
-[[nodiscard]] std::string rcode_name(std::uint16_t rcode);
 
 }  // namespace dnsd

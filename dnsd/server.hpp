@@ -1,68 +1,24 @@
-// dnsd's wiring: configuration, the atomically replaced zone store, the UDP handler and the
-// TCP session (RFC 7766 length framing, several queries per connection, AXFR).
+// dnsd's wiring: the UDP handler and the TCP service on the same addresses and port.
 #pragma once
 
-#include <atomic>
-#include <cstdint>
-#include <memory>
-#include <mutex>
-#include <string>
 #include <vector>
 
-#include <toml++/toml.h>
-
 #include "app/daemon.hpp"
-#include "dnsd/query.hpp"
-#include "dnsd/zone.hpp"
+#include "dnsd/config.hpp"
+#include "dnsd/zone_store.hpp"
 #include "net/server.hpp"
 
 namespace dnsd {
 
-/// Every setting; flags and the `dns.*` keys bind to these, `[[zone]]` tables add zones.
-struct Config {
-    std::vector<std::string> zone_files;     ///< --zone FILE (repeatable), key dns.zone
-    std::vector<std::string> axfr_allow;     ///< --axfr-allow IP, key dns.axfr_allow: default for every zone
-    unsigned edns_size = 1232;               ///< key dns.edns_size: our UDP payload size
-    bool round_robin = true;                 ///< key dns.round_robin
-    bool minimal_responses = false;          ///< key dns.minimal_responses
-    unsigned tcp_idle_timeout_ms = 10000;    ///< key dns.tcp_idle_timeout_ms (RFC 7766 6.2.3: seconds)
-    unsigned tcp_io_timeout_ms = 5000;       ///< key dns.tcp_io_timeout_ms: a started message must arrive by then
-    std::size_t max_connections = 2000;      ///< key dns.max_connections
-    std::size_t max_per_address = 64;        ///< key dns.max_per_address
-    const CLI::Option* zone_flag = nullptr;  ///< to tell `--zone` (cwd-relative) from dns.zone (file-relative)
+/// The addresses the services were bound to (port 0 resolved).
+struct Bound {
+    std::vector<net::tcp::endpoint> tcp;
+    std::vector<net::udp::endpoint> udp;
 };
 
-/// Binds every Config field to a flag and a key.
-void bind_options(app::Daemon& d, Config& cfg);
-
-/// The zones to load: `cfg.zone_files` (flags or dns.zone) then each `[[zone]]` table
-/// (`file`, optional `name`, optional `axfr_allow`). Relative paths are relative to the
-/// config file's directory. Throws app::ConfigError on a malformed table.
-[[nodiscard]] std::vector<ZoneSpec> zone_specs(const Config& cfg, const toml::table& file,
-                                               const std::string& config_path);
-
-/// The zone set being served; replaced whole on reload, read by every worker.
-class ZoneStore {
-public:
-    void set(std::shared_ptr<const ZoneSet> z);
-    [[nodiscard]] std::shared_ptr<const ZoneSet> get() const;
-    /// Bumped by every set(); workers re-fetch their snapshot when it changes.
-    [[nodiscard]] std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
-
-private:
-    mutable std::mutex mutex_;
-    std::shared_ptr<const ZoneSet> zones_;
-    std::atomic<std::uint64_t> generation_{0};
-};
-
-/// The responder's options from the configuration.
-[[nodiscard]] ResponderOptions responder_options(const Config& cfg);
-
-/// Loads the configured zones and precomputes their answers; on success swaps them in and
-/// returns true, else logs "file:line: message" and keeps the old ones (first load: false).
-bool reload_zones(ZoneStore& store, const std::vector<ZoneSpec>& specs, const ResponderOptions& opts);
-
-/// Adds the UDP and TCP services on the daemon's --listen addresses and announces them.
-void serve(app::Daemon& d, net::Runtime& rt, const Config& cfg, ZoneStore& store);
+/// Adds the TCP and UDP services on the daemon's --listen addresses (UDP on the ports TCP
+/// got, so port 0 gives one port for both) and announces them. Throws std::system_error when
+/// an address cannot be bound, app::ConfigError on a malformed --listen.
+Bound serve(app::Daemon& d, net::Runtime& rt, const Config& cfg, ZoneStore& store);
 
 }  // namespace dnsd

@@ -36,47 +36,89 @@ std::uint32_t read_u32(std::string_view s, std::size_t at) {
 
 }  // namespace
 
+std::string Zone::add(const dns::ZoneParseResult& parsed, std::size_t i) {
+    const dns::Rr& rr = parsed.records[i];
+    if (!rr.owner.is_subdomain_of(origin_)) return rr.owner.to_text() + " is outside the zone " + origin_.to_text();
+    auto [it, fresh] = nodes_.try_emplace(lower_key(rr.owner));
+    Node& node = it->second;
+    if (fresh) node.name = rr.owner;
+    // RFC 2181 10.1: a CNAME cannot coexist with other data (DNSSEC types aside).
+    bool has_cname = node.find(dns::type::CNAME) != nullptr;
+    if (rr.type == dns::type::CNAME && !node.rrsets.empty() && !has_cname)
+        return "CNAME at " + rr.owner.to_text() + " beside other data";
+    if (rr.type != dns::type::CNAME && has_cname) return rr.owner.to_text() + " has a CNAME and other data";
+    auto* set = const_cast<RRset*>(node.find(rr.type));
+    if (set == nullptr) {
+        node.rrsets.push_back(RRset{rr.type, rr.ttl, {}});
+        set = &node.rrsets.back();
+    } else if (rr.ttl != set->ttl) {
+        // RFC 2181 5.2: one TTL per RRset; the first one wins (as BIND does), in answers and
+        // in AXFR alike, so that secondaries serve what we serve.
+        warn(parsed.where(i) + ": " + rr.owner.to_text() + " TTL " + std::to_string(rr.ttl) +
+             " does not match the TTL " + std::to_string(set->ttl) + " of the " + dns::type_to_string(rr.type) +
+             " RRset; using " + std::to_string(set->ttl));
+    }
+    // RFC 2181 5: no duplicates in an RRset; RFC 4343: names in rdata compare case-insensitively.
+    auto same = [&](const std::string& rd) { return dns::rdata_equal(rr.type, rd, rr.rdata); };
+    if (std::any_of(set->rdatas.begin(), set->rdatas.end(), same)) return {};
+    if (rr.type == dns::type::CNAME && !set->rdatas.empty()) return "two CNAME records at " + rr.owner.to_text();
+    if (rr.type == dns::type::SOA) {
+        if (!(rr.owner == origin_)) return "SOA at " + rr.owner.to_text() + ", not at the zone apex";
+        if (!set->rdatas.empty()) return "more than one SOA record";
+    }
+    set->rdatas.push_back(rr.rdata);
+    if (rr.type != dns::type::SOA) {
+        records_.push_back(rr);
+        records_.back().ttl = set->ttl;
+    }
+    if (rr.owner.is_wildcard()) has_wildcards_ = true;
+    return {};
+}
+
+void Zone::warn(std::string message) {
+    if (warnings_.size() < max_warnings) warnings_.push_back(std::move(message));
+    else ++unshown_warnings_;
+}
+
+void Zone::add_empty_non_terminals() {
+    // RFC 4592 2.2.2: the names between an owner and the apex exist, with no data.
+    std::vector<dns::Name> owners;
+    owners.reserve(nodes_.size());
+    for (const auto& [k, n] : nodes_) owners.push_back(n.name);
+    for (const auto& o : owners) {
+        for (auto p = o.parent(); p.size() > origin_.size(); p = p.parent()) {
+            auto [it, fresh] = nodes_.try_emplace(lower_key(p));
+            if (!fresh) break;
+            it->second.name = p;
+        }
+    }
+}
+
+void Zone::index() {
+    for (auto& [k, n] : nodes_) {
+        n.delegation = k != origin_key_ && n.find(dns::type::NS) != nullptr;  // RFC 1034 4.2.1: a zone cut
+        if (n.delegation) has_delegations_ = true;
+    }
+    apex_ = &nodes_.find(origin_key_)->second;
+    soa_ = apex_->find(dns::type::SOA);
+    const auto& soa_rd = soa_->rdatas.front();
+    negative_ttl_ = std::min(soa_->ttl, read_u32(soa_rd, soa_rd.size() - 4));
+}
+
 std::shared_ptr<Zone> Zone::build(const dns::Name& origin, const dns::ZoneParseResult& parsed, std::string& error) {
     auto z = std::make_shared<Zone>();
     z->origin_ = origin;
     z->origin_key_ = lower_key(origin);
-    auto fail = [&](std::size_t i, const std::string& msg) {
-        error = parsed.where(i) + ": " + msg;
-        return nullptr;
-    };
     for (std::size_t i = 0; i < parsed.records.size(); ++i) {
-        const auto& rr = parsed.records[i];
-        if (!rr.owner.is_subdomain_of(origin))
-            return fail(i, rr.owner.to_text() + " is outside the zone " + origin.to_text());
-        auto key = lower_key(rr.owner);
-        auto [it, fresh] = z->nodes_.try_emplace(key);
-        Node& node = it->second;
-        if (fresh) node.name = rr.owner;
-        // RFC 2181 10.1: a CNAME cannot coexist with other data (DNSSEC types aside).
-        bool has_cname = node.find(dns::type::CNAME) != nullptr;
-        if (rr.type == dns::type::CNAME && !node.rrsets.empty() && !has_cname)
-            return fail(i, "CNAME at " + rr.owner.to_text() + " beside other data");
-        if (rr.type != dns::type::CNAME && has_cname)
-            return fail(i, rr.owner.to_text() + " has a CNAME and other data");
-        auto* set = const_cast<RRset*>(node.find(rr.type));
-        if (set == nullptr) {
-            node.rrsets.push_back(RRset{rr.type, rr.ttl, {}});
-            set = &node.rrsets.back();
+        if (auto problem = z->add(parsed, i); !problem.empty()) {
+            error = parsed.where(i) + ": " + problem;
+            return nullptr;
         }
-        if (std::find(set->rdatas.begin(), set->rdatas.end(), rr.rdata) != set->rdatas.end()) continue;  // duplicate
-        if (rr.type == dns::type::CNAME && !set->rdatas.empty())
-            return fail(i, "two CNAME records at " + rr.owner.to_text());
-        if (rr.type == dns::type::SOA) {
-            if (!(rr.owner == origin)) return fail(i, "SOA at " + rr.owner.to_text() + ", not at the zone apex");
-            if (!set->rdatas.empty()) return fail(i, "more than one SOA record");
-        }
-        // RFC 2181 5.2: one TTL per RRset; keep the first, as BIND does.
-        set->rdatas.push_back(rr.rdata);
-        if (rr.type != dns::type::SOA) z->records_.push_back(rr);
-        if (rr.owner.is_wildcard()) z->has_wildcards_ = true;
     }
-    auto apex = z->nodes_.find(z->origin_key_);
     std::string file = parsed.files.empty() ? std::string("?") : parsed.files[0];
+    if (z->unshown_warnings_ > 0)
+        z->warnings_.push_back(file + ": " + std::to_string(z->unshown_warnings_) + " more warnings like these");
+    const auto apex = z->nodes_.find(z->origin_key_);
     if (apex == z->nodes_.end() || apex->second.find(dns::type::SOA) == nullptr) {
         error = file + ":0: zone " + origin.to_text() + " has no SOA record at its apex";
         return nullptr;
@@ -85,25 +127,8 @@ std::shared_ptr<Zone> Zone::build(const dns::Name& origin, const dns::ZoneParseR
         error = file + ":0: zone " + origin.to_text() + " has no NS records at its apex";
         return nullptr;
     }
-    // Empty non-terminals (RFC 4592 2.2.2): names between an owner and the apex exist.
-    std::vector<dns::Name> owners;
-    owners.reserve(z->nodes_.size());
-    for (const auto& [k, n] : z->nodes_) owners.push_back(n.name);
-    for (const auto& o : owners) {
-        for (auto p = o.parent(); p.size() > origin.size(); p = p.parent()) {
-            auto [it, fresh] = z->nodes_.try_emplace(lower_key(p));
-            if (!fresh) break;
-            it->second.name = p;
-        }
-    }
-    for (auto& [k, n] : z->nodes_) {
-        n.delegation = k != z->origin_key_ && n.find(dns::type::NS) != nullptr;
-        if (n.delegation) z->has_delegations_ = true;
-    }
-    z->apex_ = &z->nodes_.find(z->origin_key_)->second;
-    z->soa_ = z->apex_->find(dns::type::SOA);
-    const auto& soa_rd = z->soa_->rdatas.front();
-    z->negative_ttl_ = std::min(z->soa_->ttl, read_u32(soa_rd, soa_rd.size() - 4));
+    z->add_empty_non_terminals();
+    z->index();
     return z;
 }
 

@@ -14,6 +14,7 @@
 #include "dns/message.hpp"
 #include "dns/name.hpp"
 #include "dns/zone_parser.hpp"
+#include "net/cidr.hpp"
 
 namespace dnsd {
 
@@ -80,6 +81,10 @@ public:
     /// Every record except the SOA, for AXFR (RFC 5936 2.2: SOA first and last).
     [[nodiscard]] const std::vector<dns::Rr>& records() const { return records_; }
     [[nodiscard]] std::size_t node_count() const { return nodes_.size(); }
+    /// What was wrong but did not stop the load ("file:line: message"), for the log: records
+    /// whose TTL differs from their RRset's (RFC 2181 5.2). At most max_warnings, then a count.
+    [[nodiscard]] const std::vector<std::string>& warnings() const { return warnings_; }
+    static constexpr std::size_t max_warnings = 100;
 
     /// Calls `fn` on every node; only while the zone is being built (before it is shared).
     template <class Fn>
@@ -88,10 +93,17 @@ public:
     }
 
     /// Addresses allowed to transfer this zone (empty: nobody).
-    std::vector<std::string> axfr_allow;
+    net::CidrList axfr_allow;
     std::string file;  ///< where it was loaded from, for logs
 
 private:
+    /// Adds parsed record `i`; returns what is wrong with it, or "".
+    [[nodiscard]] std::string add(const dns::ZoneParseResult& parsed, std::size_t i);
+    void warn(std::string message);
+    void add_empty_non_terminals();
+    /// Marks the zone cuts and finds the apex, its SOA and the negative TTL.
+    void index();
+
     dns::Name origin_;
     std::string origin_key_;
     std::unordered_map<std::string, Node, WireKeyHash, WireKeyEq> nodes_;
@@ -101,6 +113,8 @@ private:
     bool has_wildcards_ = false;
     bool has_delegations_ = false;
     std::vector<dns::Rr> records_;
+    std::vector<std::string> warnings_;
+    std::size_t unshown_warnings_ = 0;
 };
 
 /// The set of zones served, looked up by longest matching origin.
@@ -122,7 +136,7 @@ private:
 struct ZoneSpec {
     std::string file;
     std::optional<dns::Name> origin;  ///< else from $ORIGIN or the SOA owner
-    std::vector<std::string> axfr_allow;
+    net::CidrList axfr_allow;
 };
 
 /// Called once every zone is in the set, before it is shared (to precompute answers).

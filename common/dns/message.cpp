@@ -94,6 +94,19 @@ bool read_rdata(ByteReader& r, std::uint16_t type, std::uint16_t rdlength, std::
     return r.skip(rdlength);
 }
 
+bool edns_options_valid(std::string_view options) {
+    std::size_t at = 0;
+    while (at < options.size()) {
+        if (options.size() - at < 4) return false;  // OPTION-CODE and OPTION-LENGTH
+        std::size_t len =
+            (std::size_t{static_cast<std::uint8_t>(options[at + 2])} << 8) | static_cast<std::uint8_t>(options[at + 3]);
+        at += 4;
+        if (options.size() - at < len) return false;
+        at += len;
+    }
+    return true;
+}
+
 namespace {
 
 ParseError read_rr(ByteReader& r, Rr& rr, bool& is_opt) {
@@ -132,7 +145,7 @@ ParseError parse_message(std::span<const std::uint8_t> data, Message& out) {
             bool is_opt = false;
             if (auto e = read_rr(r, rr, is_opt); e != ParseError::ok) return e;
             if (is_opt) {
-                if (s != 2 || !rr.owner.is_root()) return ParseError::bad_opt;
+                if (s != 2 || !rr.owner.is_root() || !edns_options_valid(rr.rdata)) return ParseError::bad_opt;
                 if (out.edns) return ParseError::multiple_opt;
                 Edns e;
                 e.udp_size = rr.klass;
@@ -354,6 +367,31 @@ std::optional<std::string> name_at(std::string_view rd, std::size_t& i) {
 }
 
 }  // namespace
+
+namespace {
+
+/// The length of the uncompressed wire name at `at` in `rd`, or 0 when it runs past the end.
+std::size_t name_length(std::string_view rd, std::size_t at) {
+    std::size_t j = at;
+    while (j < rd.size() && rd[j] != 0) j += 1 + static_cast<std::uint8_t>(rd[j]);
+    return j < rd.size() ? j + 1 - at : 0;
+}
+
+}  // namespace
+
+bool rdata_equal(std::uint16_t type, std::string_view a, std::string_view b) {
+    auto layout = rdata_layout(type);
+    if (layout.names == 0 || a.size() != b.size()) return a == b;
+    if (a.substr(0, layout.prefix) != b.substr(0, layout.prefix)) return false;
+    std::size_t at = layout.prefix;
+    for (std::size_t n = 0; n < layout.names; ++n) {
+        std::size_t la = name_length(a, at), lb = name_length(b, at);
+        if (la == 0 || la != lb) return a == b;  // not well formed: only identical octets match
+        if (!wire_equal(a.substr(at, la), b.substr(at, lb))) return false;
+        at += la;
+    }
+    return a.substr(at) == b.substr(at);
+}
 
 std::optional<Name> rdata_target(std::uint16_t type, std::string_view rd) {
     std::size_t i = 0;

@@ -76,9 +76,16 @@ enum class ParseError {
     truncated,     ///< a count promises more than the message holds
     bad_rdata,     ///< rdata inconsistent with its type or length
     multiple_opt,  ///< RFC 6891 6.1.1: more than one OPT is FORMERR
-    bad_opt,       ///< OPT owner not root, or OPT outside the additional section
+    bad_opt,       ///< OPT owner not root, outside the additional section, or options not filling it
 };
 [[nodiscard]] std::string_view to_string(ParseError e);
+
+/// Whether an OPT's rdata is a sequence of whole options, each {code, length, length octets}
+/// (RFC 6891 6.1.2), with nothing left over.
+[[nodiscard]] bool edns_options_valid(std::string_view options);
+[[nodiscard]] inline bool edns_options_valid(std::span<const std::uint8_t> options) {
+    return edns_options_valid(std::string_view(reinterpret_cast<const char*>(options.data()), options.size()));
+}
 
 /// Parses a whole message. Trailing octets after the last counted record are ignored.
 [[nodiscard]] ParseError parse_message(std::span<const std::uint8_t> data, Message& out);
@@ -153,6 +160,10 @@ struct RdataLayout {
     bool compress = false;   ///< may be compressed when written (RFC 3597 4)
 };
 [[nodiscard]] RdataLayout rdata_layout(std::uint16_t type);
+/// Whether two rdatas of `type` are the same record: the names inside the rdata of the types
+/// rdata_layout knows (NS, CNAME, PTR, MX, SOA, SRV) compare case-insensitively (RFC 4343,
+/// RFC 4034 6.2), everything else octet by octet.
+[[nodiscard]] bool rdata_equal(std::uint16_t type, std::string_view a, std::string_view b);
 /// The target name inside NS/CNAME/PTR/MX/SRV rdata (for additional-section processing).
 [[nodiscard]] std::optional<Name> rdata_target(std::uint16_t type, std::string_view rdata);
 

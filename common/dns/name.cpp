@@ -19,6 +19,32 @@ std::string_view to_string(NameError e) {
     return "?";
 }
 
+namespace {
+
+/// Decodes the escape starting at text[i] (a backslash) onto `label`: \DDD, exactly three
+/// decimal digits of at most 255 (RFC 1035 5.1), or \X for X. Returns its length in text,
+/// 0 when malformed.
+std::size_t unescape_at(std::string_view text, std::size_t i, std::string& label) {
+    if (i + 1 >= text.size()) return 0;
+    char n = text[i + 1];
+    if (n < '0' || n > '9') {
+        label.push_back(n);
+        return 2;
+    }
+    if (i + 3 >= text.size()) return 0;
+    int v = 0;
+    for (std::size_t k = 1; k <= 3; ++k) {
+        char d = text[i + k];
+        if (d < '0' || d > '9') return 0;
+        v = v * 10 + (d - '0');
+    }
+    if (v > 255) return 0;
+    label.push_back(static_cast<char>(v));
+    return 4;
+}
+
+}  // namespace
+
 std::optional<Name> Name::from_text(std::string_view text, const Name* origin, NameError& err) {
     err = NameError::ok;
     if (text == "@") {
@@ -54,36 +80,12 @@ std::optional<Name> Name::from_text(std::string_view text, const Name* origin, N
     for (std::size_t i = 0; i < text.size(); ++i) {
         char c = text[i];
         if (c == '\\') {
-            if (i + 1 >= text.size()) {
+            std::size_t n = unescape_at(text, i, label);
+            if (n == 0) {
                 err = NameError::bad_escape;
                 return std::nullopt;
             }
-            char n = text[i + 1];
-            if (n >= '0' && n <= '9') {
-                // RFC 1035 5.1: \DDD is exactly three decimal digits.
-                if (i + 3 >= text.size()) {
-                    err = NameError::bad_escape;
-                    return std::nullopt;
-                }
-                int v = 0;
-                for (std::size_t k = 1; k <= 3; ++k) {
-                    char d = text[i + k];
-                    if (d < '0' || d > '9') {
-                        err = NameError::bad_escape;
-                        return std::nullopt;
-                    }
-                    v = v * 10 + (d - '0');
-                }
-                if (v > 255) {
-                    err = NameError::bad_escape;
-                    return std::nullopt;
-                }
-                label.push_back(static_cast<char>(v));
-                i += 3;
-            } else {
-                label.push_back(n);
-                ++i;
-            }
+            i += n - 1;
         } else if (c == '.') {
             if (!flush()) return std::nullopt;
             if (i + 1 == text.size()) absolute = true;

@@ -68,50 +68,55 @@ public:
                 ++pos_;
                 continue;
             }
-            if (c == '"') {
-                ++pos_;
-                std::string tok;
-                for (;;) {
-                    if (pos_ >= text_.size()) fail("unterminated quoted string");
-                    char d = text_[pos_];
-                    if (d == '\n') fail("unterminated quoted string");
-                    if (d == '"') {
-                        ++pos_;
-                        break;
-                    }
-                    if (d == '\\' && pos_ + 1 < text_.size()) {
-                        tok.push_back(d);
-                        tok.push_back(text_[pos_ + 1]);
-                        pos_ += 2;
-                        continue;
-                    }
-                    tok.push_back(d);
-                    ++pos_;
-                }
-                tokens.push_back(std::move(tok));
-                quoted.push_back(true);
-                continue;
-            }
-            std::string tok;
-            while (pos_ < text_.size()) {
-                char d = text_[pos_];
-                if (is_blank(d) || d == '\n' || d == ';' || d == '(' || d == ')' || d == '"') break;
-                if (d == '\\' && pos_ + 1 < text_.size() && text_[pos_ + 1] != '\n') {
-                    tok.push_back(d);
-                    tok.push_back(text_[pos_ + 1]);
-                    pos_ += 2;
-                    continue;
-                }
-                tok.push_back(d);
-                ++pos_;
-            }
-            tokens.push_back(std::move(tok));
-            quoted.push_back(false);
+            bool is_quoted = c == '"';
+            tokens.push_back(is_quoted ? quoted_string() : bare_token());
+            quoted.push_back(is_quoted);
         }
     }
     [[nodiscard]] std::size_t line() const { return line_; }
 
 private:
+    /// A "quoted string" at pos_ (escapes kept, quotes dropped); it may not span lines.
+    std::string quoted_string() {
+        ++pos_;
+        std::string tok;
+        for (;;) {
+            if (pos_ >= text_.size()) fail("unterminated quoted string");
+            char d = text_[pos_];
+            if (d == '\n') fail("unterminated quoted string");
+            if (d == '"') {
+                ++pos_;
+                return tok;
+            }
+            if (d == '\\' && pos_ + 1 < text_.size()) {
+                tok.push_back(d);
+                tok.push_back(text_[pos_ + 1]);
+                pos_ += 2;
+                continue;
+            }
+            tok.push_back(d);
+            ++pos_;
+        }
+    }
+
+    /// A token up to white space, a comment, a parenthesis or a quote (escapes kept).
+    std::string bare_token() {
+        std::string tok;
+        while (pos_ < text_.size()) {
+            char d = text_[pos_];
+            if (is_blank(d) || d == '\n' || d == ';' || d == '(' || d == ')' || d == '"') break;
+            if (d == '\\' && pos_ + 1 < text_.size() && text_[pos_ + 1] != '\n') {
+                tok.push_back(d);
+                tok.push_back(text_[pos_ + 1]);
+                pos_ += 2;
+                continue;
+            }
+            tok.push_back(d);
+            ++pos_;
+        }
+        return tok;
+    }
+
     std::string_view text_;
     std::size_t pos_ = 0;
     std::size_t line_ = 1;
@@ -188,30 +193,75 @@ int hexval(char c) {
     return -1;
 }
 
+/// RFC 3597 5: "\\# <length> <hex>" rdata, which works for every type (known types must still
+/// be well formed).
+std::string generic_rdata(std::uint16_t type, const std::vector<std::string>& t) {
+    std::string rd;
+    if (t.size() < 2) fail("\\# needs a length");
+    auto len = number<std::uint16_t>(t[1], "rdata length");
+    std::string hex;
+    for (std::size_t i = 2; i < t.size(); ++i) hex += t[i];
+    if (hex.size() % 2 != 0) fail("odd number of hex digits");
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+        int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+        if (hi < 0 || lo < 0) fail("bad hex digit");
+        rd.push_back(static_cast<char>(hi * 16 + lo));
+    }
+    if (rd.size() != len)
+        fail("\\# length " + std::to_string(len) + " does not match " + std::to_string(rd.size()) + " octets");
+    std::string check;
+    ByteReader r({reinterpret_cast<const std::uint8_t*>(rd.data()), rd.size()});
+    if (!read_rdata(r, type, static_cast<std::uint16_t>(rd.size()), check) || check != rd)
+        fail("malformed \\# rdata for " + type_to_string(type));
+    return rd;
+}
+
+/// SOA: MNAME RNAME SERIAL, then four timers in TTL syntax (BIND units allowed).
+std::string soa_rdata(const std::vector<std::string>& t, const Name* origin) {
+    std::string rd(name_of(t[0], origin).wire());
+    rd += name_of(t[1], origin).wire();
+    put32(rd, number<std::uint32_t>(t[2], "SOA serial"));
+    for (std::size_t i = 3; i < 7; ++i) {
+        auto v = parse_ttl(t[i]);
+        if (!v) fail("bad SOA timer '" + t[i] + "'");
+        put32(rd, *v);
+    }
+    return rd;
+}
+
+/// TXT: one or more character-strings of at most 255 octets each (RFC 1035 3.3.14).
+std::string txt_rdata(const std::vector<std::string>& t) {
+    if (t.empty()) fail("TXT needs at least one string");
+    std::string rd;
+    for (const auto& tok : t) {
+        auto s = unescape(tok);
+        if (s.size() > 255) fail("character-string longer than 255 octets");
+        rd.push_back(static_cast<char>(s.size()));
+        rd += s;
+    }
+    if (rd.size() > 65535) fail("rdata longer than 65535 octets");
+    return rd;
+}
+
+/// CAA: flags, an alphanumeric tag of 1..15 characters, a value (RFC 8659 4.1).
+std::string caa_rdata(const std::vector<std::string>& t) {
+    std::string rd(1, static_cast<char>(number<std::uint8_t>(t[0], "CAA flags")));
+    const auto& tag = t[1];
+    if (tag.empty() || tag.size() > 15) fail("bad CAA tag '" + tag + "'");
+    for (char c : tag)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+            fail("bad CAA tag '" + tag + "'");
+    rd.push_back(static_cast<char>(tag.size()));
+    rd += tag;
+    rd += unescape(t[2]);
+    if (rd.size() > 65535) fail("rdata longer than 65535 octets");
+    return rd;
+}
+
 std::string rdata_text_impl(std::uint16_t type, const std::vector<std::string>& t, const std::vector<bool>& quoted,
                             const Name* origin) {
     std::string rd;
-    // RFC 3597 5: "\# <length> <hex>" works for every type.
-    if (!t.empty() && t[0] == "\\#" && !quoted[0]) {
-        if (t.size() < 2) fail("\\# needs a length");
-        auto len = number<std::uint16_t>(t[1], "rdata length");
-        std::string hex;
-        for (std::size_t i = 2; i < t.size(); ++i) hex += t[i];
-        if (hex.size() % 2 != 0) fail("odd number of hex digits");
-        for (std::size_t i = 0; i < hex.size(); i += 2) {
-            int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
-            if (hi < 0 || lo < 0) fail("bad hex digit");
-            rd.push_back(static_cast<char>(hi * 16 + lo));
-        }
-        if (rd.size() != len)
-            fail("\\# length " + std::to_string(len) + " does not match " + std::to_string(rd.size()) + " octets");
-        // Known types must still be well formed.
-        std::string check;
-        ByteReader r({reinterpret_cast<const std::uint8_t*>(rd.data()), rd.size()});
-        if (!read_rdata(r, type, static_cast<std::uint16_t>(rd.size()), check) || check != rd)
-            fail("malformed \\# rdata for " + type_to_string(type));
-        return rd;
-    }
+    if (!t.empty() && t[0] == "\\#" && !quoted[0]) return generic_rdata(type, t);
     switch (type) {
         case type::A: {
             expect_fields(t, 1, type);
@@ -240,44 +290,10 @@ std::string rdata_text_impl(std::uint16_t type, const std::vector<std::string>& 
             put16(rd, number<std::uint16_t>(t[2], "SRV port"));
             rd += name_of(t[3], origin).wire();
             return rd;
-        case type::SOA: {
-            expect_fields(t, 7, type);
-            rd += name_of(t[0], origin).wire();
-            rd += name_of(t[1], origin).wire();
-            put32(rd, number<std::uint32_t>(t[2], "SOA serial"));
-            for (int i = 3; i < 7; ++i) {
-                auto v = parse_ttl(t[static_cast<std::size_t>(i)]);
-                if (!v) fail("bad SOA timer '" + t[static_cast<std::size_t>(i)] + "'");
-                put32(rd, *v);
-            }
-            return rd;
-        }
+        case type::SOA: expect_fields(t, 7, type); return soa_rdata(t, origin);
         case type::TXT:
-        case 99: {  // SPF has TXT's syntax (RFC 7208 3.1)
-            if (t.empty()) fail("TXT needs at least one string");
-            for (const auto& tok : t) {
-                auto s = unescape(tok);
-                if (s.size() > 255) fail("character-string longer than 255 octets");
-                rd.push_back(static_cast<char>(s.size()));
-                rd += s;
-            }
-            if (rd.size() > 65535) fail("rdata longer than 65535 octets");
-            return rd;
-        }
-        case type::CAA: {
-            expect_fields(t, 3, type);
-            rd.push_back(static_cast<char>(number<std::uint8_t>(t[0], "CAA flags")));
-            const auto& tag = t[1];
-            if (tag.empty() || tag.size() > 15) fail("bad CAA tag '" + tag + "'");
-            for (char c : tag)
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
-                    fail("bad CAA tag '" + tag + "'");
-            rd.push_back(static_cast<char>(tag.size()));
-            rd += tag;
-            rd += unescape(t[2]);
-            if (rd.size() > 65535) fail("rdata longer than 65535 octets");
-            return rd;
-        }
+        case 99: return txt_rdata(t);  // SPF has TXT's syntax (RFC 7208 3.1)
+        case type::CAA: expect_fields(t, 3, type); return caa_rdata(t);
         default: fail("type " + type_to_string(type) + " is only supported in RFC 3597 form (\\# len hex)");
     }
 }
@@ -306,65 +322,95 @@ bool read_file(const std::string& path, std::size_t cap, std::string& out) {
     return true;
 }
 
-void parse_text(Context& ctx, std::string_view text, const std::string& file, std::optional<Name> origin,
-                std::size_t depth);
+/// One file being read: its name, its index in ZoneParseResult::files, its $INCLUDE depth and
+/// its current $ORIGIN.
+struct FileState {
+    const std::string& file;
+    std::uint32_t index = 0;
+    std::size_t depth = 0;
+    std::optional<Name> origin{};
+    [[nodiscard]] const Name* origin_ptr() const { return origin ? &*origin : nullptr; }
+};
 
-void parse_entry(Context& ctx, const std::vector<std::string>& t, const std::vector<bool>& q, bool blank_owner,
-                 const std::string& file, std::uint32_t file_index, std::size_t line, std::optional<Name>& origin,
-                 std::size_t depth) {
-    const Name* org = origin ? &*origin : nullptr;
-    if (!blank_owner && !q[0] && t[0][0] == '$') {
-        if (t[0] == "$ORIGIN") {
-            if (t.size() != 2) fail("$ORIGIN needs one name");
-            origin = name_of(t[1], org);
-            if (!ctx.result.origin) ctx.result.origin = origin;
-            return;
-        }
-        if (t[0] == "$TTL") {
-            if (t.size() != 2) fail("$TTL needs one value");
-            auto v = parse_ttl(t[1]);
-            if (!v) fail("bad TTL '" + t[1] + "'");
-            ctx.dollar_ttl = *v;
-            return;
-        }
-        if (t[0] == "$INCLUDE") {
-            if (!ctx.opts.allow_include) fail("$INCLUDE is not allowed here");
-            if (t.size() < 2 || t.size() > 3) fail("$INCLUDE needs a file name and an optional origin");
-            if (depth + 1 > ctx.opts.max_include_depth) fail("$INCLUDE nested too deeply");
-            std::string path = t[1];
-            if (path.empty()) fail("$INCLUDE needs a file name");
-            if (path[0] != '/') path = dir_of(file) + path;
-            std::optional<Name> inc_origin = origin;
-            if (t.size() == 3) inc_origin = name_of(t[2], org);
-            std::string body;
-            if (!read_file(path, ctx.opts.max_file_bytes, body)) fail("cannot read $INCLUDE file '" + path + "'");
-            // RFC 1035 5.1: the origin (and owner) revert after the included file.
-            auto saved_owner = ctx.last_owner;
-            parse_text(ctx, body, path, inc_origin, depth + 1);
-            ctx.last_owner = saved_owner;
-            return;
-        }
-        fail("unknown directive " + t[0]);
+/// One entry's tokens (a logical line), as the tokenizer split them.
+struct Entry {
+    const std::vector<std::string>& t;
+    const std::vector<bool>& quoted;
+    bool blank_owner = false;
+    std::size_t line = 0;
+};
+
+void parse_text(Context& ctx, std::string_view text, FileState& fs);
+
+/// RFC 1035 5.1 $INCLUDE file [origin]: the file is parsed with that origin, then the origin
+/// and the owner revert.
+void include(Context& ctx, const Entry& e, const FileState& fs) {
+    const auto& t = e.t;
+    if (!ctx.opts.allow_include) fail("$INCLUDE is not allowed here");
+    if (t.size() < 2 || t.size() > 3) fail("$INCLUDE needs a file name and an optional origin");
+    if (fs.depth + 1 > ctx.opts.max_include_depth) fail("$INCLUDE nested too deeply");
+    std::string path = t[1];
+    if (path.empty()) fail("$INCLUDE needs a file name");
+    if (path[0] != '/') path = dir_of(fs.file) + path;
+    FileState inner{path, 0, fs.depth + 1, fs.origin};
+    if (t.size() == 3) inner.origin = name_of(t[2], fs.origin_ptr());
+    std::string body;
+    if (!read_file(path, ctx.opts.max_file_bytes, body)) fail("cannot read $INCLUDE file '" + path + "'");
+    auto saved_owner = ctx.last_owner;
+    parse_text(ctx, body, inner);
+    ctx.last_owner = saved_owner;
+}
+
+/// $ORIGIN, $TTL (RFC 2308 4) or $INCLUDE.
+void directive(Context& ctx, const Entry& e, FileState& fs) {
+    const auto& t = e.t;
+    if (t[0] == "$ORIGIN") {
+        if (t.size() != 2) fail("$ORIGIN needs one name");
+        fs.origin = name_of(t[1], fs.origin_ptr());
+        if (!ctx.result.origin) ctx.result.origin = fs.origin;
+        return;
     }
-    std::size_t i = 0;
+    if (t[0] == "$TTL") {
+        if (t.size() != 2) fail("$TTL needs one value");
+        auto v = parse_ttl(t[1]);
+        if (!v) fail("bad TTL '" + t[1] + "'");
+        ctx.dollar_ttl = *v;
+        return;
+    }
+    if (t[0] == "$INCLUDE") return include(ctx, e, fs);
+    fail("unknown directive " + t[0]);
+}
+
+/// A record's owner, TTL, class and type, which come before its rdata.
+struct Head {
     Name owner;
-    if (blank_owner) {
+    std::optional<std::uint32_t> ttl;
+    std::uint16_t type = 0;
+    std::size_t rdata_at = 0;  ///< index of the first rdata token
+};
+
+/// RFC 1035 5.1: an omitted owner is the previous one; TTL and class may come in either order
+/// before the type, and either may be omitted.
+Head read_head(const Context& ctx, const Entry& e, const Name* origin) {
+    const auto& t = e.t;
+    Head h;
+    std::size_t i = 0;
+    if (e.blank_owner) {
         if (!ctx.last_owner) fail("no owner name for the first record");
-        owner = *ctx.last_owner;
+        h.owner = *ctx.last_owner;
     } else {
-        owner = name_of(t[0], org);
+        h.owner = name_of(t[0], origin);
         i = 1;
     }
-    std::optional<std::uint32_t> ttl;
     std::optional<std::uint16_t> cls;
     std::optional<std::uint16_t> type;
     for (; i < t.size() && !type; ++i) {
         const auto& tok = t[i];
-        if (q[i]) fail("unexpected quoted string '" + tok + "'");
+        if (e.quoted[i]) fail("unexpected quoted string '" + tok + "'");
         if (!tok.empty() && tok[0] >= '0' && tok[0] <= '9') {
-            if (ttl) fail("two TTLs");
-            ttl = parse_ttl(tok);
-            if (!ttl) fail("bad TTL '" + tok + "'");
+            if (h.ttl) fail("two TTLs");
+            h.ttl = parse_ttl(tok);
+            if (!h.ttl) fail("bad TTL '" + tok + "'");
         } else if (auto c = class_from_string(tok); c && !type_from_string(tok)) {
             if (cls) fail("two classes");
             cls = *c;
@@ -377,57 +423,72 @@ void parse_entry(Context& ctx, const std::vector<std::string>& t, const std::vec
     if (!type) fail("missing type");
     if (cls && *cls != klass::IN) fail("only class IN is served, not " + class_to_string(*cls));
     if (is_meta_type(*type)) fail("type " + type_to_string(*type) + " cannot appear in a zone");
-    std::vector<std::string> rt(t.begin() + static_cast<long>(i), t.end());
-    std::vector<bool> rq(q.begin() + static_cast<long>(i), q.end());
-    std::string err;
-    auto rd = rdata_from_text(*type, rt, rq, org, err);
-    if (!err.empty()) fail(err);
-    Rr rr;
-    rr.owner = owner;
-    rr.type = *type;
-    rr.klass = klass::IN;
-    if (ttl) {
-        rr.ttl = *ttl;
-        ctx.last_ttl = *ttl;
+    h.type = *type;
+    h.rdata_at = i;
+    return h;
+}
+
+/// The TTL of a record that gives `explicit_ttl` or none; remembers an explicit one.
+std::uint32_t record_ttl(Context& ctx, std::optional<std::uint32_t> explicit_ttl) {
+    if (explicit_ttl) {
+        ctx.last_ttl = *explicit_ttl;
         ctx.have_last_ttl = true;
-    } else if (ctx.dollar_ttl) {
-        rr.ttl = *ctx.dollar_ttl;  // RFC 2308 4
-    } else if (ctx.have_last_ttl) {
-        rr.ttl = ctx.last_ttl;  // RFC 1035 5.1: the last explicitly stated TTL
-    } else {
-        rr.ttl = ctx.opts.default_ttl;
+        return *explicit_ttl;
     }
-    rr.rdata = std::move(rd);
-    ctx.last_owner = owner;
+    if (ctx.dollar_ttl) return *ctx.dollar_ttl;  // RFC 2308 4
+    if (ctx.have_last_ttl) return ctx.last_ttl;  // RFC 1035 5.1: the last explicitly stated TTL
+    return ctx.opts.default_ttl;
+}
+
+/// One resource record entry, appended to the result.
+void record(Context& ctx, const Entry& e, const FileState& fs) {
+    Head h = read_head(ctx, e, fs.origin_ptr());
+    auto at = static_cast<long>(h.rdata_at);
+    std::vector<std::string> rt(e.t.begin() + at, e.t.end());
+    std::vector<bool> rq(e.quoted.begin() + at, e.quoted.end());
+    std::string err;
+    auto rd = rdata_from_text(h.type, rt, rq, fs.origin_ptr(), err);
+    if (!err.empty()) fail(err);
     if (ctx.result.records.size() >= ctx.opts.max_records)
         fail("more than " + std::to_string(ctx.opts.max_records) + " records");
+    Rr rr;
+    rr.owner = h.owner;
+    rr.type = h.type;
+    rr.klass = klass::IN;
+    rr.ttl = record_ttl(ctx, h.ttl);
+    rr.rdata = std::move(rd);
+    ctx.last_owner = std::move(h.owner);
     ctx.result.records.push_back(std::move(rr));
-    ctx.result.sources.push_back({file_index, static_cast<std::uint32_t>(line)});
+    ctx.result.sources.push_back({fs.index, static_cast<std::uint32_t>(e.line)});
+}
+
+void parse_entry(Context& ctx, const Entry& e, FileState& fs) {
+    if (!e.blank_owner && !e.quoted[0] && e.t[0][0] == '$') return directive(ctx, e, fs);
+    record(ctx, e, fs);
 }
 
 struct LocatedFailure {
     std::string where;
 };
 
-void parse_text(Context& ctx, std::string_view text, const std::string& file, std::optional<Name> origin,
-                std::size_t depth) {
+void parse_text(Context& ctx, std::string_view text, FileState& fs) {
     Tokenizer tz(text);
     std::vector<std::string> tokens;
     std::vector<bool> quoted;
     bool blank_owner = false;
     std::size_t line = 1;
     bool in_entry = false;
-    auto file_index = static_cast<std::uint32_t>(ctx.result.files.size());
-    ctx.result.files.push_back(file);
+    fs.index = static_cast<std::uint32_t>(ctx.result.files.size());
+    ctx.result.files.push_back(fs.file);
     try {
         while (tz.next(tokens, quoted, blank_owner, line)) {
             in_entry = true;
-            parse_entry(ctx, tokens, quoted, blank_owner, file, file_index, line, origin, depth);
+            parse_entry(ctx, Entry{tokens, quoted, blank_owner, line}, fs);
             in_entry = false;
         }
     } catch (const ParseFailure& f) {
         std::size_t at = in_entry ? line : tz.line();
-        throw LocatedFailure{file + ":" + std::to_string(at) + ": " + f.message};
+        throw LocatedFailure{fs.file + ":" + std::to_string(at) + ": " + f.message};
     }
 }
 
@@ -487,7 +548,8 @@ ZoneParseResult parse_zone_text(std::string_view text, const std::string& file_n
     result.origin = opts.origin;
     Context ctx{opts, result};
     try {
-        parse_text(ctx, text, file_name, opts.origin, 0);
+        FileState top{file_name, 0, 0, opts.origin};
+        parse_text(ctx, text, top);
     } catch (const LocatedFailure& f) {
         result.records.clear();
         result.sources.clear();

@@ -1,6 +1,9 @@
 // Runs a libFuzzer target without libFuzzer (g++ builds, CI): every seed file given on the
 // command line, then a bounded number of deterministic mutations of each (byte flips,
-// truncations, splices), so the targets' crash-freedom is checked on every test run.
+// truncations, splices), so the targets' crash-freedom is checked on every test run. The
+// mutations are a fixed budget spread over the seeds, so that a corpus grown by scripts/fuzz
+// keeps the run's time bounded.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -24,22 +27,28 @@ void run(const std::vector<std::uint8_t>& v) { LLVMFuzzerTestOneInput(v.data(), 
 }  // namespace
 
 int main(int argc, char** argv) {
-    constexpr int kMutationsPerSeed = 20000;
-    std::vector<std::vector<std::uint8_t>> seeds;
+    constexpr std::size_t kMutationBudget = 400000;
+    constexpr std::size_t kMinMutationsPerSeed = 64;
+    constexpr std::size_t kMaxMutationsPerSeed = 20000;
+    std::vector<std::filesystem::path> files;
     for (int i = 1; i < argc; ++i) {
         std::filesystem::path p(argv[i]);
         if (std::filesystem::is_directory(p)) {
             for (const auto& e : std::filesystem::recursive_directory_iterator(p))
-                if (e.is_regular_file()) seeds.push_back(slurp(e.path()));
+                if (e.is_regular_file()) files.push_back(e.path());
         } else {
-            seeds.push_back(slurp(p));
+            files.push_back(p);
         }
     }
+    std::sort(files.begin(), files.end());  // the same mutations on every run
+    std::vector<std::vector<std::uint8_t>> seeds;
+    for (const auto& f : files) seeds.push_back(slurp(f));
     seeds.emplace_back();  // the empty input
+    const std::size_t per_seed = std::clamp(kMutationBudget / seeds.size(), kMinMutationsPerSeed, kMaxMutationsPerSeed);
     std::mt19937 rng(12345);
     for (const auto& s : seeds) {
         run(s);
-        for (int m = 0; m < kMutationsPerSeed; ++m) {
+        for (std::size_t m = 0; m < per_seed; ++m) {
             auto v = s;
             switch (rng() % 4) {
                 case 0:  // flip a few bytes
@@ -64,6 +73,6 @@ int main(int argc, char** argv) {
             run(v);
         }
     }
-    std::printf("replayed %zu seeds x %d mutations\n", seeds.size(), kMutationsPerSeed);
+    std::printf("replayed %zu seeds x %zu mutations\n", seeds.size(), per_seed);
     return 0;
 }

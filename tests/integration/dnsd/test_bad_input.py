@@ -102,6 +102,17 @@ class BadInputTest(unittest.TestCase):
         opt = b"\0" + struct.pack(">HHIH", 41, 1232, 0, 0)
         self.assertEqual(self.rcode(self.udp(header(ar=2) + question() + opt + opt)), 1)
 
+    def test_malformed_edns_option_formerr(self):
+        # RFC 6891 6.1.2: options are {code, length, data}; NSD answers FORMERR when one runs
+        # past the OPT's rdata.
+        def opt(options):
+            return b"\0" + struct.pack(">HHIH", 41, 1232, 0, len(options)) + options
+        cookie = struct.pack(">HH", 10, 8) + b"abcdefgh"
+        self.assertEqual(self.rcode(self.udp(header(ar=1) + question() + opt(cookie))), 0)
+        for bad in (struct.pack(">HH", 10, 10) + b"ab", struct.pack(">HH", 10, 8)[:3], cookie + b"\0"):
+            with self.subTest(options=bad):
+                self.assertEqual(self.rcode(self.udp(header(ar=1) + question() + opt(bad))), 1)
+
     def test_counts_beyond_data_formerr(self):
         self.assertEqual(self.rcode(self.udp(header(an=5) + question())), 1)
 

@@ -29,10 +29,10 @@ struct Asked {
 
 class QueryTest : public ::testing::Test {
 protected:
-    Asked ask(const std::vector<std::uint8_t>& q, bool tcp = false, std::string_view peer = {}) {
+    Asked ask(const std::vector<std::uint8_t>& q, bool tcp = false, const char* peer = "::") {
         Asked a;
         std::vector<std::uint8_t> out(tcp ? 65535 : 4096);
-        a.oc = responder_.respond(*zones_, q, QueryContext{tcp, peer}, out);
+        a.oc = responder_.respond(*zones_, q, QueryContext{tcp, boost::asio::ip::make_address(peer)}, out);
         if (a.oc.action == Action::reply) a.err = dns::parse_message({out.data(), a.oc.size}, a.m);
         return a;
     }
@@ -198,6 +198,31 @@ TEST_F(QueryTest, MalformedQueries) {
     EXPECT_EQ(ask(two_opt).oc.rcode, rcode::FORMERR);
 }
 
+// RFC 6891 6.1.2: the OPT's rdata is a sequence of {code, length, data} options; one that
+// runs past the rdata (NSD: FORMERR) makes the query malformed.
+TEST_F(QueryTest, MalformedEdnsOptionIsFormerr) {
+    auto with_option = [](std::string_view option) {
+        auto q = make_query("www.example.test.", type::A, 1232);
+        q[q.size() - 1] = static_cast<std::uint8_t>(option.size());  // the OPT's rdlength
+        q.insert(q.end(), option.begin(), option.end());
+        return q;
+    };
+    auto option = [](std::uint16_t code, std::uint16_t claimed, std::string_view data) {
+        std::string s{static_cast<char>(code >> 8), static_cast<char>(code), static_cast<char>(claimed >> 8),
+                      static_cast<char>(claimed)};
+        return s.append(data);
+    };
+    auto good = ask(with_option(option(10, 8, "abcdefgh")));
+    EXPECT_EQ(good.oc.rcode, rcode::NOERROR);
+    EXPECT_EQ(good.m.answer.size(), 3u);
+    for (const std::string& bad : {option(10, 10, "ab"), option(10, 8, "").substr(0, 3), option(10, 7, "abcdefgh")}) {
+        auto a = ask(with_option(bad));
+        EXPECT_EQ(a.oc.rcode, rcode::FORMERR) << bad.size();
+        EXPECT_FALSE(a.m.edns);  // the OPT itself was what was malformed
+        EXPECT_TRUE(a.m.answer.empty());
+    }
+}
+
 TEST_F(QueryTest, AxfrPolicy) {
     EXPECT_EQ(ask("example.test.", type::AXFR).oc.rcode, rcode::REFUSED);  // UDP
     auto q = make_query("example.test.", type::AXFR);
@@ -205,6 +230,7 @@ TEST_F(QueryTest, AxfrPolicy) {
     auto ok = ask(q, true, "127.0.0.1");
     EXPECT_EQ(ok.oc.action, Action::axfr);
     EXPECT_EQ(ok.oc.zone, zones_->zones()[0].get());
+    EXPECT_EQ(ask(q, true, "::ffff:127.0.0.1").oc.action, Action::axfr);  // a dual-stack socket's peer
     EXPECT_EQ(ask(make_query("www.example.test.", type::AXFR), true, "127.0.0.1").oc.rcode, rcode::NOTAUTH);
     auto ixfr_udp = ask("example.test.", type::IXFR);
     ASSERT_EQ(ixfr_udp.m.answer.size(), 1u);
@@ -295,23 +321,4 @@ TEST(Prepared, RotationVariants) {
         firsts.insert(m.answer.front().rdata);
     }
     EXPECT_EQ(firsts.size(), 3u);
-}
-
-TEST(AddressMatch, AddressesRangesAndAny) {
-    EXPECT_TRUE(address_matches("127.0.0.1", "127.0.0.1"));
-    EXPECT_FALSE(address_matches("127.0.0.1", "127.0.0.2"));
-    EXPECT_TRUE(address_matches("10.0.0.0/8", "10.200.1.1"));
-    EXPECT_FALSE(address_matches("10.0.0.0/8", "11.0.0.1"));
-    EXPECT_TRUE(address_matches("192.0.2.0/24", "::ffff:192.0.2.7"));  // IPv4-mapped peer
-    EXPECT_TRUE(address_matches("2001:db8::/32", "2001:db8:1::5"));
-    EXPECT_FALSE(address_matches("2001:db8::/32", "2001:db9::5"));
-    EXPECT_TRUE(address_matches("::1", "::1"));
-    EXPECT_TRUE(address_matches("0.0.0.0/0", "203.0.113.9"));
-    EXPECT_TRUE(address_matches("any", "::1"));
-    EXPECT_FALSE(address_matches("127.0.0.1", "not an address"));
-    EXPECT_TRUE(valid_address_pattern("10.0.0.0/32"));
-    EXPECT_FALSE(valid_address_pattern("10.0.0.0/33"));
-    EXPECT_FALSE(valid_address_pattern("2001:db8::/129"));
-    EXPECT_FALSE(valid_address_pattern("localhost"));
-    EXPECT_FALSE(valid_address_pattern("10.0.0.0/"));
 }

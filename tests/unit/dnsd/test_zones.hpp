@@ -3,7 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -57,10 +62,38 @@ std::shared_ptr<const ZoneSet> example_set(Prepare prepared = nullptr) {
     auto z = build_zone(example_zone, "example.test.", err);
     EXPECT_TRUE(z) << err;
     auto set = std::make_shared<ZoneSet>();
-    z->axfr_allow = {"127.0.0.1"};
+    std::string bad;
+    z->axfr_allow = net::CidrList::parse({"127.0.0.1"}, bad).value();
     EXPECT_TRUE(set->add(z));
     if constexpr (!std::is_same_v<Prepare, std::nullptr_t>) prepared(*set, std::vector<std::shared_ptr<Zone>>{z});
     return set;
 }
+
+/// A temporary directory for zone and config files, removed with its contents.
+class ZoneDir {
+public:
+    ZoneDir() {
+        std::string tmpl = (std::filesystem::temp_directory_path() / "dnsd-test-XXXXXX").string();
+        if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = tmpl;
+    }
+    ~ZoneDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    ZoneDir(const ZoneDir&) = delete;
+    ZoneDir& operator=(const ZoneDir&) = delete;
+    /// The absolute path of `rel` inside the directory.
+    [[nodiscard]] std::string path(const std::string& rel) const { return path_ + "/" + rel; }
+    /// Writes `text` to `rel` (creating directories); returns its path.
+    std::string write(const std::string& rel, const std::string& text) const {
+        std::filesystem::create_directories(std::filesystem::path(path(rel)).parent_path());
+        std::ofstream(path(rel), std::ios::trunc) << text;
+        return path(rel);
+    }
+
+private:
+    std::string path_;
+};
 
 }  // namespace dnsd::test

@@ -52,6 +52,57 @@ TEST(Zone, DuplicatesMergedFirstTtlKept) {
     EXPECT_EQ(s->ttl, 60u);
 }
 
+// RFC 4343: names compare case-insensitively, also inside rdata; RFC 2181 5: an RRset holds
+// no duplicates, so "NS ns" and "NS NS" are one record (and one in AXFR).
+TEST(Zone, DuplicatesDifferingOnlyInNameCaseAreOne) {
+    std::string err;
+    auto z = build_zone(
+        "$ORIGIN x.test.\n@ SOA a b 1 2 3 4 5\n@ NS ns\n@ NS NS\n@ NS Ns.X.Test.\n@ MX 10 mail\n@ MX 10 MAIL\n"
+        "@ MX 20 mail\nns A 1.2.3.4\nsrv SRV 1 2 3 host\nsrv SRV 1 2 3 HOST\nc CNAME ns\nc CNAME NS\n"
+        "t TXT \"a\"\nt TXT \"A\"\n",
+        "x.test.", err);
+    ASSERT_TRUE(z) << err;  // two CNAMEs that are one record are not "two CNAMEs"
+    const Node& apex = z->apex();
+    EXPECT_EQ(apex.find(dns::type::NS)->rdatas.size(), 1u);
+    EXPECT_EQ(apex.find(dns::type::MX)->rdatas.size(), 2u);  // preference 10 and 20
+    EXPECT_EQ(z->find(key("srv.x.test."))->find(dns::type::SRV)->rdatas.size(), 1u);
+    EXPECT_EQ(z->find(key("c.x.test."))->find(dns::type::CNAME)->rdatas.size(), 1u);
+    EXPECT_EQ(z->find(key("t.x.test."))->find(dns::type::TXT)->rdatas.size(), 2u);  // text is not a name
+    // The first spelling is kept, and AXFR sends what the answers hold.
+    EXPECT_EQ(apex.find(dns::type::NS)->rdatas.front(), dns::Name::parse("ns.x.test.").wire());
+    std::size_t ns = 0;
+    for (const auto& rr : z->records()) ns += rr.type == dns::type::NS;
+    EXPECT_EQ(ns, 1u);
+    EXPECT_EQ(z->records().size(), 1u + 2u + 1u + 1u + 1u + 2u);
+}
+
+// RFC 2181 5.2: the records of an RRset have one TTL. Answers used the first record's, AXFR
+// each record's own, so a secondary served other TTLs than the primary.
+TEST(Zone, OneTtlPerRrsetEverywhereWithAWarning) {
+    std::string err;
+    auto z =
+        build_zone("$ORIGIN x.test.\n@ SOA a b 1 2 3 4 5\n@ NS a\na 60 A 1.2.3.4\na 120 A 1.2.3.5\na 60 A 1.2.3.6\n",
+                   "x.test.", err);
+    ASSERT_TRUE(z) << err;
+    EXPECT_EQ(z->find(key("a.x.test."))->find(dns::type::A)->ttl, 60u);
+    for (const auto& rr : z->records())
+        if (rr.type == dns::type::A) {
+            EXPECT_EQ(rr.ttl, 60u) << dns::rr_to_text(rr);
+        }
+    ASSERT_EQ(z->warnings().size(), 1u);
+    EXPECT_EQ(z->warnings()[0], "t.zone:5: a.x.test. TTL 120 does not match the TTL 60 of the A RRset; using 60");
+}
+
+TEST(Zone, TtlWarningsAreCapped) {
+    std::string text = "$ORIGIN x.test.\n@ SOA a b 1 2 3 4 5\n@ NS a\na 60 A 10.0.0.0\n";
+    for (int i = 1; i <= 150; ++i) text += "a 120 A 10.0.0." + std::to_string(i) + "\n";
+    std::string err;
+    auto z = build_zone(text, "x.test.", err);
+    ASSERT_TRUE(z) << err;
+    ASSERT_EQ(z->warnings().size(), Zone::max_warnings + 1);
+    EXPECT_EQ(z->warnings().back(), "t.zone: 50 more warnings like these");
+}
+
 TEST(Zone, Errors) {
     struct Case {
         const char* text;

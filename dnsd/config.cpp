@@ -1,0 +1,98 @@
+#include "dnsd/config.hpp"
+
+#include <algorithm>
+
+#include "net/cidr.hpp"
+
+namespace dnsd {
+
+void bind_options(app::Daemon& d, Config& cfg) {
+    auto& o = d.options();
+    o.add("--zone", "dns.zone", cfg.zone_files, "zone file to serve (repeatable); origin from $ORIGIN or the SOA");
+    o.add("--axfr-allow", "dns.axfr_allow", cfg.axfr_allow, "address allowed to AXFR every zone (repeatable)");
+    o.add("--edns-size", "dns.edns_size", cfg.edns_size, "EDNS0 UDP payload size we advertise and send at most");
+    o.add("--round-robin", "dns.round_robin", cfg.round_robin, "rotate multi-record RRsets per query");
+    o.add("--minimal-responses", "dns.minimal_responses", cfg.minimal_responses,
+          "leave the zone's NS out of positive answers");
+    o.add("--tcp-idle-timeout-ms", "dns.tcp_idle_timeout_ms", cfg.tcp_idle_timeout_ms, "idle TCP connection timeout");
+    o.add("--tcp-io-timeout-ms", "dns.tcp_io_timeout_ms", cfg.tcp_io_timeout_ms, "time to receive a started message");
+    o.add("--max-connections", "dns.max_connections", cfg.max_connections, "TCP connection limit");
+    o.add("--max-per-address", "dns.max_per_address", cfg.max_per_address, "TCP connections per client address");
+    o.allow_key("zone");
+    d.set_default_listen({"127.0.0.1:5353"});
+}
+
+namespace {
+
+std::vector<std::string> strings(const toml::node* n, const std::string& where) {
+    std::vector<std::string> out;
+    if (n == nullptr) return out;
+    if (auto s = n->value<std::string>()) return {*s};
+    const auto* arr = n->as_array();
+    if (arr == nullptr) throw app::ConfigError(where + ": expected a string or an array of strings");
+    for (const auto& e : *arr) {
+        auto s = e.value<std::string>();
+        if (!s) throw app::ConfigError(where + ": expected an array of strings");
+        out.push_back(*s);
+    }
+    return out;
+}
+
+net::CidrList access_list(const std::vector<std::string>& entries, const std::string& where) {
+    std::string error;
+    auto list = net::CidrList::parse(entries, error);
+    if (!list) throw app::ConfigError(where + ": " + error);
+    return *list;
+}
+
+/// One `[[zone]]` table: `file` (relative to the config file), optional `name` and `axfr_allow`.
+ZoneSpec zone_table(const toml::node& node, const std::string& where, const std::string& config_path,
+                    const net::CidrList& default_allow) {
+    const auto* t = node.as_table();
+    if (t == nullptr) throw app::ConfigError(where + ": expected a table");
+    for (const auto& [k, v] : *t) {
+        if (k != "file" && k != "name" && k != "axfr_allow")
+            throw app::ConfigError(where + ": unknown key `" + std::string(k.str()) + "`");
+    }
+    auto f = (*t)["file"].value<std::string>();
+    if (!f) throw app::ConfigError(where + ".file: expected a string");
+    ZoneSpec spec{app::path_in_file(config_path, *f), std::nullopt, default_allow};
+    if (auto name = (*t)["name"].value<std::string>()) {
+        std::string text = *name;
+        if (text.empty() || text.back() != '.') text += '.';
+        dns::NameError err;
+        spec.origin = dns::Name::from_text(text, nullptr, err);
+        if (!spec.origin) throw app::ConfigError(where + ".name: " + std::string(dns::to_string(err)));
+    }
+    if (const auto* a = t->get("axfr_allow"))
+        spec.axfr_allow = access_list(strings(a, where + ".axfr_allow"), where + ".axfr_allow");
+    return spec;
+}
+
+}  // namespace
+
+std::vector<ZoneSpec> zone_specs(const Config& cfg, const app::Daemon& d, const toml::table& file) {
+    const net::CidrList axfr_allow = access_list(cfg.axfr_allow, "axfr_allow");
+    const std::string& config_path = d.common().config_file;
+    std::vector<ZoneSpec> specs;
+    // --zone paths are relative to the working directory, dns.zone paths to the config file.
+    for (const auto& f : cfg.zone_files) specs.push_back({d.config_path(f, "--zone"), std::nullopt, axfr_allow});
+    const auto* zones = file["zone"].as_array();
+    if (file.contains("zone") && zones == nullptr)
+        throw app::ConfigError(config_path + ": zone: expected [[zone]] tables");
+    if (zones == nullptr) return specs;
+    for (std::size_t i = 0; i < zones->size(); ++i)
+        specs.push_back(
+            zone_table((*zones)[i], config_path + ": zone[" + std::to_string(i) + "]", config_path, axfr_allow));
+    return specs;
+}
+
+ResponderOptions responder_options(const Config& cfg) {
+    ResponderOptions o;
+    o.edns_size = static_cast<std::uint16_t>(std::clamp(cfg.edns_size, 512u, 4096u));
+    o.round_robin = cfg.round_robin;
+    o.minimal_responses = cfg.minimal_responses;
+    return o;
+}
+
+}  // namespace dnsd

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <random>
 
+#include "fs/open.hpp"
 #include "http/response.hpp"
 #include "http/url.hpp"
 #include "httpd/conditional.hpp"
@@ -341,13 +342,14 @@ void Site::put_file(const http::ServerRequest& rq, const Root& root, const SafeP
     }
     std::string parent, name;
     split_parent(sp.relative, parent, name);
-    const int pfd = open_beneath(root.fd, parent, O_PATH | O_DIRECTORY);
-    if (pfd < 0) {
+    const auto dir = fs::open_beneath(root.fd, parent, O_PATH | O_DIRECTORY);
+    if (!dir) {
         // RFC 9110 9.3.4: no intermediate directories are created.
-        http::set_error(resp, -pfd == ENOENT ? 409 : errno_status(-pfd), "The parent directory does not exist.");
+        http::set_error(resp, dir.error == ENOENT ? 409 : errno_status(dir.error),
+                        "The parent directory does not exist.");
         return;
     }
-    const http::FileHandle parent_fd(pfd);
+    const int pfd = dir.file.get();
     struct stat st;
     const bool existed = ::fstatat(pfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
     if (existed && S_ISDIR(st.st_mode)) {
@@ -363,7 +365,7 @@ void Site::put_file(const http::ServerRequest& rq, const Root& root, const SafeP
         http::set_error(resp, errno_status(errno));
         return;
     }
-    http::FileHandle out(fd);
+    fs::FileHandle out(fd);
     std::string_view data = rq.body;
     bool ok = true;
     while (!data.empty()) {
@@ -395,12 +397,12 @@ void Site::delete_file(const Root& root, const SafePath& sp, http::Response& res
     }
     std::string parent, name;
     split_parent(sp.relative, parent, name);
-    const int pfd = open_beneath(root.fd, parent, O_PATH | O_DIRECTORY);
-    if (pfd < 0) {
-        http::set_error(resp, errno_status(-pfd));
+    const auto dir = fs::open_beneath(root.fd, parent, O_PATH | O_DIRECTORY);
+    if (!dir) {
+        http::set_error(resp, errno_status(dir.error));
         return;
     }
-    const http::FileHandle parent_fd(pfd);
+    const int pfd = dir.file.get();
     struct stat st;
     if (::fstatat(pfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         http::set_error(resp, errno_status(errno));
@@ -418,17 +420,18 @@ void Site::delete_file(const Root& root, const SafePath& sp, http::Response& res
 }
 
 void Site::list_directory(const Root& root, const SafePath& sp, http::Response& resp) const {
-    const int fd = open_beneath(root.fd, sp.relative, O_RDONLY | O_DIRECTORY);
-    if (fd < 0) {
-        http::set_error(resp, errno_status(-fd));
+    auto opened = fs::open_beneath(root.fd, sp.relative, O_RDONLY | O_DIRECTORY);
+    if (!opened) {
+        http::set_error(resp, errno_status(opened.error));
         return;
     }
+    const int fd = opened.file.get();
     DIR* dir = ::fdopendir(fd);
     if (!dir) {
-        ::close(fd);
         http::set_error(resp, 500);
         return;
     }
+    (void)opened.file.release();  // the DIR owns it now
     std::vector<std::pair<std::string, bool>> entries;
     while (const dirent* e = ::readdir(dir)) {
         const std::string_view n = e->d_name;

@@ -1,7 +1,5 @@
 #include "http/server.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -18,23 +16,13 @@
 
 namespace http {
 
-FileHandle& FileHandle::operator=(FileHandle&& o) noexcept {
-    if (this != &o) reset(o.release());
-    return *this;
-}
-
-void FileHandle::reset(int fd) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-}
-
 bool Response::add_header(std::string_view name, std::string_view value) {
     return append_header_checked(fields, name, value);
 }
 
 void Response::add_header(std::string_view name, std::uint64_t value) { append_header(fields, name, value); }
 
-void Response::set_file(FileHandle fd, std::uint64_t offset, std::uint64_t length) {
+void Response::set_file(fs::FileHandle fd, std::uint64_t offset, std::uint64_t length) {
     file = std::move(fd);
     file_offset = offset;
     file_length = length;

@@ -12,37 +12,12 @@
 #include <string>
 #include <string_view>
 
+#include "fs/file_handle.hpp"
 #include "http/message.hpp"
 #include "http/parser.hpp"
 #include "net/stream.hpp"
 
 namespace http {
-
-/// An owned file descriptor, closed on destruction. Move-only.
-class FileHandle {
-public:
-    FileHandle() = default;
-    explicit FileHandle(int fd) : fd_(fd) {}
-    FileHandle(FileHandle&& o) noexcept : fd_(o.release()) {}
-    FileHandle& operator=(FileHandle&& o) noexcept;
-    FileHandle(const FileHandle&) = delete;
-    FileHandle& operator=(const FileHandle&) = delete;
-    ~FileHandle() { reset(); }
-
-    [[nodiscard]] int get() const { return fd_; }
-    [[nodiscard]] explicit operator bool() const { return fd_ >= 0; }
-    /// Gives up ownership; returns the descriptor (-1 if none).
-    int release() {
-        const int fd = fd_;
-        fd_ = -1;
-        return fd;
-    }
-    /// Closes the descriptor (if any) and takes `fd`.
-    void reset(int fd = -1);
-
-private:
-    int fd_ = -1;
-};
 
 /// Limits and deadlines of one connection. Every limit has its own response.
 struct ServerLimits {
@@ -73,7 +48,7 @@ struct Response {
     /// In-memory body, used when `file` is not set.
     std::string body;
     /// File body: `file_length` bytes of `file` from `file_offset`, sent with sendfile(2).
-    FileHandle file;
+    fs::FileHandle file;
     std::uint64_t file_offset = 0;
     std::uint64_t file_length = 0;
     /// Close the connection after this response.
@@ -85,7 +60,7 @@ struct Response {
     /// Appends "name: value" for a number.
     void add_header(std::string_view name, std::uint64_t value);
     /// Uses an open file region as the body.
-    void set_file(FileHandle fd, std::uint64_t offset, std::uint64_t length);
+    void set_file(fs::FileHandle fd, std::uint64_t offset, std::uint64_t length);
     /// Length of the body the driver will announce.
     [[nodiscard]] std::uint64_t body_length() const { return file ? file_length : body.size(); }
     /// Resets to a fresh 200 with no fields and no body (keeps string capacity).

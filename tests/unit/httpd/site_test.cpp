@@ -4,10 +4,10 @@
 #include <gtest/gtest.h>
 
 #include "http/parser.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace httpd;
-using httpd::test::TempDir;
+using suite_test::TempDir;
 
 namespace {
 struct SiteFixture {

@@ -69,18 +69,4 @@ void Config::finish(app::Daemon& d) {
     }
 }
 
-http::ServerLimits Config::limits() const {
-    http::ServerLimits l;
-    l.parser.max_request_line = max_request_line;
-    l.parser.max_header_bytes = max_header_bytes;
-    l.parser.max_headers = max_headers;
-    l.max_body = max_body;
-    l.max_requests = max_requests;
-    l.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
-    l.header_timeout = std::chrono::milliseconds(header_timeout_ms);
-    l.body_timeout = std::chrono::milliseconds(body_timeout_ms);
-    l.send_timeout = std::chrono::milliseconds(send_timeout_ms);
-    return l;
-}
-
 }  // namespace httpd

@@ -107,15 +107,6 @@ void Site::log(const http::LogEntry& e) const {
     (void)n;
 }
 
-http::ServerOptions Site::server_options() const {
-    http::ServerOptions o;
-    o.limits = cfg_.limits();
-    o.server_name = cfg_.server_name;
-    if (log_fd_.load() >= 0 || !cfg_.access_log.empty()) o.log = [this](const http::LogEntry& e) { log(e); };
-    o.before_body = [this](const http::ServerRequest& rq, http::Response& resp) { return refuse_early(rq, resp); };
-    return o;
-}
-
 FileCache& Site::cache() const {
     // Shared-nothing workers: each thread has its own cache, no locks on the hot path.
     thread_local std::unique_ptr<FileCache> t_cache;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "http/server.hpp"
+#include "http/exchange.hpp"
 #include "httpd/config.hpp"
 #include "httpd/mime.hpp"
 #include "httpd/path.hpp"
@@ -34,8 +34,6 @@ public:
     void log(const http::LogEntry& e) const;
     /// Reopens the access log file (after rotation; SIGHUP).
     void reopen_log();
-    /// The session driver's options (limits, Server name, log hook bound to this site).
-    [[nodiscard]] http::ServerOptions server_options() const;
 
 private:
     struct Root {

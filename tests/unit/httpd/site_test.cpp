@@ -13,7 +13,7 @@ namespace {
 struct SiteFixture {
     TempDir dir;
     std::unique_ptr<Site> site;
-    const net::tcp::endpoint peer{asio::ip::make_address("127.0.0.1"), 1};
+    const http::Peer peer{"127.0.0.1", 1};
 
     SiteFixture() {
         dir.write("www/index.html", "<h1>home</h1>");

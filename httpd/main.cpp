@@ -47,8 +47,7 @@ int main(int argc, char** argv) {
         auto eps = rt.add_tcp({.name = "http",
                                .listen = daemon.listen(),
                                .limits = {cfg.max_connections, cfg.max_per_address},
-                               .busy_reply = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
-                                             "Connection: close\r\n\r\n"},
+                               .busy_reply = std::string(http::kBusyReply)},
                               [&](net::Stream& s) { return http::serve(s, handler, opts); });
         daemon.announce("http", eps);
         daemon.on_reload([&](const toml::table&) {

@@ -135,12 +135,11 @@ void setup(app::Daemon& d, net::Runtime& rt, const ServiceConfig& cfg, Service& 
             }
             co_return;
         });
-    auto eps =
-        rt.add_tcp({.name = "tracker-http",
-                    .listen = d.listen(),
-                    .limits = {cfg.max_connections, cfg.max_per_address},
-                    .busy_reply = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"},
-                   [handler, http_opts](net::Stream& s) { return http::serve(s, *handler, *http_opts); });
+    auto eps = rt.add_tcp({.name = "tracker-http",
+                           .listen = d.listen(),
+                           .limits = {cfg.max_connections, cfg.max_per_address},
+                           .busy_reply = std::string(http::kBusyReply)},
+                          [handler, http_opts](net::Stream& s) { return http::serve(s, *handler, *http_opts); });
     d.announce("tcp", eps);
 
     // UDP (BEP 15): one datagram in, at most one out, on whichever worker received it.

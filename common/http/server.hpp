@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "http/exchange.hpp"
 #include "http/parser.hpp"
@@ -27,6 +28,11 @@ struct ServerLimits {
     std::chrono::milliseconds body_timeout{30000};    ///< reading the whole body; then 408 and close
     std::chrono::milliseconds send_timeout{30000};    ///< each write (file bodies: each 1 MiB step); then close
 };
+
+/// The reply the connection limiter writes to a client refused at accept, before any request
+/// is read (net::TcpServiceConfig::busy_reply): a complete 503 that closes the connection.
+inline constexpr std::string_view kBusyReply =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
 /// Produces the response for one request. Runs on the connection's thread.
 using Handler = std::function<net::task<void>(const ServerRequest&, Response&)>;

@@ -8,7 +8,7 @@ import tempfile
 import time
 import unittest
 
-from harness import run, main
+from harness import run, main, wait_until
 import httpdutil as hu
 
 
@@ -191,6 +191,31 @@ class BadInput(unittest.TestCase):
         self.assertHealthy()
         st, _, body, _ = hu.exchange(self.port, b"GET /data.bin HTTP/1.1\r\nHost: h\r\n\r\n")
         self.assertEqual(len(body), 1 << 20)
+
+
+class ConnectionLimit(unittest.TestCase):
+    def test_a_client_over_its_connection_limit_gets_503(self):
+        with tempfile.TemporaryDirectory(prefix="httpd-busy-") as base:
+            hu.make_docroot(base)
+            conf = os.path.join(base, "httpd.toml")
+            with open(conf, "w") as f:
+                f.write('[httpd]\nroot = "www"\nmax_per_address = 1\n')
+            with hu.Daemon("httpd", "--config", conf) as d:
+                port = hu.port_of(d)
+                with hu.connect(port) as first:
+                    first.sendall(b"GET /small.txt HTTP/1.1\r\nHost: h\r\n\r\n")
+                    self.assertEqual(hu.read_response(first)[0], 200)  # accepted and counted
+                    with hu.connect(port) as second:
+                        reply = hu.read_until_closed(second)
+                    self.assertEqual(reply, b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                                            b"Connection: close\r\n\r\n")
+                # The slot is free again once the first connection has gone.
+                def served():
+                    try:
+                        return hu.exchange(port, b"GET /small.txt HTTP/1.0\r\n\r\n")[0] == 200
+                    except (AssertionError, OSError):
+                        return False
+                self.assertTrue(wait_until(served))
 
 
 class Shutdown(unittest.TestCase):

@@ -292,6 +292,18 @@ class Limits(unittest.TestCase):
             stats = json.loads(http_get(d.tcp_port(), "/stats?format=json")[2])
             self.assertEqual((stats["torrents"], stats["leechers"]), (3, 4))
 
+    def test_a_client_over_its_connection_limit_gets_503(self):
+        with harness.Daemon("tracker", "--max-per-address", "1") as d:
+            with socket.create_connection(("127.0.0.1", d.tcp_port()), timeout=10) as first:
+                first.sendall(b"GET /stats HTTP/1.1\r\nHost: h\r\n\r\n")
+                self.assertTrue(first.recv(4096).startswith(b"HTTP/1.1 200 OK"))  # accepted and counted
+                with socket.create_connection(("127.0.0.1", d.tcp_port()), timeout=10) as second:
+                    reply = b""
+                    while chunk := second.recv(4096):
+                        reply += chunk
+                self.assertEqual(reply, b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                                        b"Connection: close\r\n\r\n")
+
 
 class Expiry(unittest.TestCase):
     def test_silent_peers_expire(self):

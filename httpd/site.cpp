@@ -282,7 +282,7 @@ void Site::serve_file(const http::ServerRequest& rq, const Root& root, const Saf
 
 void Site::serve_form(const http::ServerRequest& rq, const SafePath& sp, http::Response& resp) const {
     const http::Request& req = rq.head;
-    std::vector<http::QueryParam> params;
+    http::QueryParams params;
     std::string note;
     std::string_view source = req.query();
     if (req.method == http::Method::post) {
@@ -305,7 +305,7 @@ void Site::serve_form(const http::ServerRequest& rq, const SafePath& sp, http::R
     b += ": ";
     b += std::to_string(params.size());
     b += " field(s).</p>\n<ul>\n";
-    for (const auto& p : params) {
+    for (const auto& p : params.all()) {
         b += "<li><b>" + http::html_escape(p.key) + "</b>";
         if (p.has_value) b += " = " + http::html_escape(p.value);
         b += "</li>\n";

@@ -3,28 +3,17 @@
 // driver (common/http) reads the request and writes what this returns.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "tracker/tracker.hpp"
 
 namespace tracker {
 
-/// Decoded query parameters; the views point into `storage`.
-struct QueryParams {
-    std::string storage;
-    std::vector<Param> params;
-};
-
-enum class QueryStatus { ok, bad_encoding, too_many };
-
-/// Splits a raw query ("a=1&b=%00") into parameters in order, duplicates kept, keys and
-/// values percent-decoded as raw bytes ('+' stays '+': BitTorrent clients escape binary
-/// info_hashes byte by byte). Errors: bad_encoding ('%' without two hex digits),
-/// too_many (more than `max_params` pieces).
-[[nodiscard]] QueryStatus parse_query(std::string_view query, QueryParams& out, std::size_t max_params = 64);
+/// Query parameters an announce or scrape may carry; more is a failure reason.
+inline constexpr std::size_t kMaxQueryParams = 64;
 
 /// One HTTP answer.
 struct HttpReply {

@@ -48,36 +48,42 @@ std::string percent_encode(std::string_view in, bool encode_slash) {
     return out;
 }
 
-QueryError parse_query(std::string_view query, std::vector<QueryParam>& out, std::size_t max_params) {
-    out.clear();
+QueryError parse_query(std::string_view query, QueryParams& out, QueryMode mode, std::size_t max_params) {
+    out.storage_.clear();
+    out.params_.clear();
+    // Decoded bytes are never more than encoded ones: with this much reserved, decoding never
+    // reallocates the storage, so the views taken along the way stay valid.
+    out.storage_.reserve(query.size());
+    const bool plus_as_space = mode == QueryMode::form;
     while (!query.empty()) {
         const auto amp = query.find('&');
         const std::string_view piece = query.substr(0, amp);
         query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
         if (piece.empty()) continue;
-        if (out.size() >= max_params) return QueryError::too_many;
-        QueryParam p;
+        if (out.params_.size() >= max_params) return QueryError::too_many;
         const auto eq = piece.find('=');
-        if (!percent_decode(piece.substr(0, eq), p.key, true)) return QueryError::bad_encoding;
-        if (eq != std::string_view::npos) {
-            p.has_value = true;
-            if (!percent_decode(piece.substr(eq + 1), p.value, true)) return QueryError::bad_encoding;
-        }
-        out.push_back(std::move(p));
+        const std::size_t key_at = out.storage_.size();
+        if (!percent_decode(piece.substr(0, eq), out.storage_, plus_as_space)) return QueryError::bad_encoding;
+        const std::size_t value_at = out.storage_.size();
+        const bool has_value = eq != std::string_view::npos;
+        if (has_value && !percent_decode(piece.substr(eq + 1), out.storage_, plus_as_space))
+            return QueryError::bad_encoding;
+        const std::string_view all = out.storage_;
+        out.params_.push_back({all.substr(key_at, value_at - key_at), all.substr(value_at), has_value});
     }
     return QueryError::none;
 }
 
-const std::string* find_param(const std::vector<QueryParam>& params, std::string_view key) {
-    for (const auto& p : params)
-        if (p.key == key) return &p.value;
-    return nullptr;
+std::optional<std::string_view> QueryParams::find(std::string_view key) const {
+    for (const auto& p : params_)
+        if (p.key == key) return p.value;
+    return std::nullopt;
 }
 
-std::vector<std::string_view> find_all_params(const std::vector<QueryParam>& params, std::string_view key) {
+std::vector<std::string_view> QueryParams::find_all(std::string_view key) const {
     std::vector<std::string_view> v;
-    for (const auto& p : params)
-        if (p.key == key) v.emplace_back(p.value);
+    for (const auto& p : params_)
+        if (p.key == key) v.push_back(p.value);
     return v;
 }
 

@@ -121,7 +121,7 @@ TEST(Robustness, MutatedChunkedBodiesAgreeWholeAndByteAtATime) {
 TEST(Robustness, MutatedRangesDatesAndQueriesStayInBounds) {
     std::mt19937 rng(777);
     const std::vector<std::string> ranges = {"bytes=0-5", "bytes=-10", "bytes=5-,1-2", "bytes=999999999999-"};
-    std::vector<QueryParam> params;
+    QueryParams params;
     for (int i = 0; i < 3000; ++i) {
         const auto size = static_cast<std::uint64_t>(rng() % 100);
         const auto r = evaluate_range(mutate(ranges[rng() % ranges.size()], rng), size);

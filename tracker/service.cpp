@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <filesystem>
 
 #include "http/server.hpp"
 #include "net/endpoint.hpp"
@@ -15,8 +14,8 @@ namespace tracker {
 void add_options(app::Daemon& d, ServiceConfig& c) {
     auto& o = d.options();
     o.add("--listen-udp", "tracker.listen_udp", c.listen_udp, "UDP tracker (BEP 15) address HOST:PORT (repeatable)");
-    o.add("--whitelist", "", c.whitelist_flag, "whitelist mode: file of hex info_hashes (reloaded on SIGHUP)");
-    o.add("", "tracker.whitelist", c.whitelist_key, "whitelist file, relative to the config file");
+    o.add("--whitelist", "tracker.whitelist", c.whitelist,
+          "whitelist mode: file of hex info_hashes, reloaded on SIGHUP (in the config file: relative to it)");
     o.add("--interval", "tracker.interval", c.interval, "seconds between announces");
     o.add("--min-interval", "tracker.min_interval", c.min_interval, "minimum seconds between announces");
     o.add("--numwant", "tracker.default_numwant", c.default_numwant, "peers handed out when the client asks none");
@@ -85,15 +84,7 @@ void setup(app::Daemon& d, net::Runtime& rt, const ServiceConfig& cfg, Service& 
     opts.expire_every_ms =
         static_cast<std::uint32_t>(std::clamp<std::uint64_t>(std::uint64_t{cfg.peer_timeout} * 500, 1000, 30000));
 
-    if (!cfg.whitelist_flag.empty()) {
-        svc.whitelist_path = cfg.whitelist_flag;
-    } else if (!cfg.whitelist_key.empty()) {
-        std::filesystem::path p(cfg.whitelist_key);
-        if (p.is_relative() && !d.common().config_file.empty()) {
-            p = std::filesystem::path(d.common().config_file).parent_path() / p;
-        }
-        svc.whitelist_path = p.string();
-    }
+    svc.whitelist_path = d.config_path(cfg.whitelist, "--whitelist");
     opts.whitelist_mode = !svc.whitelist_path.empty();
 
     MemoryStoreOptions store_opts;

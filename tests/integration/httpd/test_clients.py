@@ -237,6 +237,29 @@ class Clients(unittest.TestCase):
             self.assertTrue(rest.endswith(b"0123456789abcdefghijklmnopqrstuvwxyz\n"), rest)
 
 
+class Paths(unittest.TestCase):
+    def test_paths_relative_to_the_config_file_or_the_working_directory(self):
+        with tempfile.TemporaryDirectory(prefix="httpd-paths-") as base:
+            hu.make_docroot(base)  # base/www and base/school
+            os.makedirs(os.path.join(base, "conf"))
+            conf = os.path.join(base, "conf", "httpd.toml")
+            with open(conf, "w") as f:
+                f.write('[httpd]\nroot = "../www"\naccess_log = "access.log"\n'
+                        '[[httpd.vhost]]\nnames = ["school"]\nroot = "../school"\n')
+            # Keys: beside the file, whatever the working directory.
+            with hu.Daemon("httpd", "--config", conf, cwd="/") as d:
+                url = f"http://127.0.0.1:{hu.port_of(d)}"
+                self.assertEqual(run(CURL + [url + "/sub/a.txt"]).stdout, "sub file\n")
+                out = run(CURL + ["-H", "Host: school", url + "/someDepartment/home.index"]).stdout
+                self.assertIn("someschool home", out)
+                self.assertTrue(wait_until(lambda: os.path.exists(os.path.join(base, "conf", "access.log"))))
+            # Flags: relative to the working directory, and they win over the keys.
+            with hu.Daemon("httpd", "--config", conf, "--root", "school", "--access-log", "flag.log", cwd=base) as d:
+                url = f"http://127.0.0.1:{hu.port_of(d)}"
+                self.assertIn("someschool home", run(CURL + [url + "/someDepartment/home.index"]).stdout)
+                self.assertTrue(wait_until(lambda: os.path.exists(os.path.join(base, "flag.log"))))
+
+
 class LogRotation(unittest.TestCase):
     def test_sighup_reopens_the_access_log(self):
         with tempfile.TemporaryDirectory(prefix="httpd-log-") as base:

@@ -360,6 +360,27 @@ class Whitelisted(unittest.TestCase):
                 ok = bdecode(http_get(d.tcp_port(), announce_target(unknown, random_hash(), 9003, 1))[2])
                 self.assertNotIn(b"failure reason", ok)
 
+    def test_whitelist_path_relative_to_the_config_file_or_the_working_directory(self):
+        known = random_hash()
+        with tempfile.TemporaryDirectory() as tmp:
+            os.makedirs(os.path.join(tmp, "conf"))
+            os.makedirs(os.path.join(tmp, "cwd"))
+            for d in ("conf", "cwd"):
+                with open(os.path.join(tmp, d, "whitelist"), "w") as f:
+                    f.write(f"{known.hex()}\n" if d == "conf" else f"{random_hash().hex()}\n")
+            conf = os.path.join(tmp, "conf", "tracker.toml")
+            with open(conf, "w") as f:
+                f.write('[tracker]\nwhitelist = "whitelist"\n')
+            cwd = os.path.join(tmp, "cwd")
+            # The key: beside the file, whatever the working directory.
+            with harness.Daemon("tracker", "--config", conf, cwd=cwd) as d:
+                ok = bdecode(http_get(d.tcp_port(), announce_target(known, random_hash(), 9000, 1))[2])
+                self.assertNotIn(b"failure reason", ok)
+            # The flag: relative to the working directory, and it wins over the key.
+            with harness.Daemon("tracker", "--config", conf, "--whitelist", "whitelist", cwd=cwd) as d:
+                bad = bdecode(http_get(d.tcp_port(), announce_target(known, random_hash(), 9000, 1))[2])
+                self.assertEqual(bad[b"failure reason"], b"unregistered torrent")
+
     def test_bad_whitelist_fails_startup(self):
         with tempfile.TemporaryDirectory() as tmp:
             wl = os.path.join(tmp, "whitelist")

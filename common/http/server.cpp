@@ -50,6 +50,11 @@ public:
     net::task<void> run();
 
 private:
+    net::task<bool> read_request(std::size_t& used);
+    net::task<bool> receive_body(const Request& req, std::time_t started, std::size_t& used);
+    net::task<bool> answer_early(const Request& req, std::time_t started);
+    net::task<void> handle(const Request& req);
+    net::task<bool> finish(const Request& req, std::time_t started, std::size_t used);
     net::task<bool> read_head(ParseResult& pr);
     net::task<BodyOutcome> read_body(int& status);
     net::task<std::uint64_t> write_response(bool head_only, int version_minor, bool keep, net::error_code& ec);
@@ -229,101 +234,124 @@ net::task<void> Session::linger() {
     }
 }
 
-net::task<void> Session::run() {
+// Reads the next request head. Returns false when the connection ends instead (closed,
+// idle timeout, or a malformed head, answered here). `used` is the head's length.
+net::task<bool> Session::read_request(std::size_t& used) {
+    ParseResult pr;
+    if (!co_await read_head(pr)) co_return false;
+    if (pr.status == ParseStatus::error) {
+        if (trace_) trace_->note(std::string("bad request: ") + std::string(to_string(pr.error)));
+        co_await fail(status_for(pr.error), to_string(pr.error));
+        co_return false;
+    }
+    ++served_;
+    if (trace_) {
+        auto head = reader_.data().substr(0, pr.consumed);
+        while (!head.empty() && (head.back() == '\n' || head.back() == '\r')) head.remove_suffix(1);
+        trace_->client(head);
+    }
+    used = pr.consumed;
+    body_.clear();
+    co_return true;
+}
+
+// Reads the body of `req` into body_. Returns false when the connection ends instead (the
+// client left, or the body was refused: 413, before_body, 400/408, all answered here).
+// The head moves to head_copy_ first, so `used` becomes 0.
+net::task<bool> Session::receive_body(const Request& req, std::time_t started, std::size_t& used) {
     const auto& lim = opts_.limits;
+    if (req.body == BodyKind::length && req.content_length > lim.max_body) {
+        co_await fail(413, "The request body is larger than allowed.", &req);
+        co_return false;
+    }
+    if (opts_.before_body && co_await answer_early(req, started)) co_return false;
+    // The reader may move its bytes while the body arrives: re-parse the head from a stable
+    // copy so the request's views stay valid.
+    head_copy_.assign(reader_.data().substr(0, used));
+    reader_.consume(used);
+    used = 0;
+    parser_.reset();
+    (void)parser_.parse(head_copy_);
+    // RFC 9110 10.1.1: ask for the body only when it has not started to arrive.
+    if (req.expect_continue && reader_.empty()) {
+        net::error_code ec;
+        s_.expires_after(lim.send_timeout);
+        co_await s_.write(kContinue, ec);
+        if (ec) co_return false;
+    }
+    s_.expires_after(lim.body_timeout);
+    int status = 0;
+    const auto outcome = co_await read_body(status);
+    if (outcome == BodyOutcome::closed) co_return false;
+    if (outcome == BodyOutcome::failed) {
+        co_await fail(
+            status,
+            status == 408 ? "The request body did not arrive in time." : "The request body is malformed or too large.",
+            &req);
+        co_return false;
+    }
+    co_return true;
+}
+
+// ServerOptions::before_body: returns true if it answered (and the connection is done).
+net::task<bool> Session::answer_early(const Request& req, std::time_t started) {
+    resp_.clear();
+    const ServerRequest sr{req, {}, peer_, s_.id(), served_};
+    if (!opts_.before_body(sr, resp_)) co_return false;
+    net::error_code ec;
+    const auto bytes = co_await write_response(req.method == Method::head, req.version_minor, false, ec);
+    log(&req, resp_.status, bytes, started);
+    if (!ec) co_await linger();
+    co_return true;
+}
+
+// Runs the handler into resp_; an exception becomes 500 and closes the connection.
+net::task<void> Session::handle(const Request& req) {
+    resp_.clear();
+    bool handler_failed = false;
+    try {
+        const ServerRequest sr{req, body_, peer_, s_.id(), served_};
+        co_await handler_(sr, resp_);
+    } catch (const std::exception&) {
+        handler_failed = true;
+    }
+    if (handler_failed) {
+        set_error(resp_, 500);
+        resp_.close = true;
+    }
+}
+
+// Writes resp_ and logs it. Returns true if the connection stays open for another request.
+net::task<bool> Session::finish(const Request& req, std::time_t started, std::size_t used) {
+    const auto& lim = opts_.limits;
+    const bool keep =
+        req.keep_alive && !resp_.close && !s_.draining() && (lim.max_requests == 0 || served_ < lim.max_requests);
+    net::error_code ec;
+    const auto bytes = co_await write_response(req.method == Method::head, req.version_minor, keep, ec);
+    log(&req, resp_.status, bytes, started);
+    resp_.file.reset();
+    if (ec) co_return false;
+    reader_.consume(used);
+    release_large_buffers();
+    if (keep) co_return true;
+    // Pipelined bytes after a closing response are dropped; linger so they do not reset it.
+    if (!reader_.empty()) co_await linger();
+    else s_.shutdown_send();
+    co_return false;
+}
+
+// RFC 9112 9.3: one request after another on the connection, each read, handled, answered.
+net::task<void> Session::run() {
     while (true) {
         // Graceful shutdown began during the last response: nothing more is expected of us.
         if (s_.draining() && reader_.empty()) co_return;
-        ParseResult pr;
-        if (!co_await read_head(pr)) co_return;
-        if (pr.status == ParseStatus::error) {
-            if (trace_) trace_->note(std::string("bad request: ") + std::string(to_string(pr.error)));
-            co_await fail(status_for(pr.error), to_string(pr.error));
-            co_return;
-        }
+        std::size_t used = 0;  // reader bytes that belong to this request
+        if (!co_await read_request(used)) co_return;
         const Request& req = parser_.request();
         const std::time_t started = std::time(nullptr);
-        ++served_;
-        if (trace_) {
-            auto head = reader_.data().substr(0, pr.consumed);
-            while (!head.empty() && (head.back() == '\n' || head.back() == '\r')) head.remove_suffix(1);
-            trace_->client(head);
-        }
-        std::size_t used = pr.consumed;  // reader bytes that belong to this request
-
-        body_.clear();
-        if (req.body != BodyKind::none) {
-            if (req.body == BodyKind::length && req.content_length > lim.max_body) {
-                co_await fail(413, "The request body is larger than allowed.", &req);
-                co_return;
-            }
-            if (opts_.before_body) {
-                resp_.clear();
-                const ServerRequest sr{req, {}, peer_, s_.id(), served_};
-                if (opts_.before_body(sr, resp_)) {
-                    net::error_code ec;
-                    const auto bytes =
-                        co_await write_response(req.method == Method::head, req.version_minor, false, ec);
-                    log(&req, resp_.status, bytes, started);
-                    if (!ec) co_await linger();
-                    co_return;
-                }
-            }
-            // The reader may move its bytes while the body arrives: re-parse the head from
-            // a stable copy so the request's views stay valid.
-            head_copy_.assign(reader_.data().substr(0, pr.consumed));
-            reader_.consume(pr.consumed);
-            used = 0;
-            parser_.reset();
-            (void)parser_.parse(head_copy_);
-            // RFC 9110 10.1.1: ask for the body only when it has not started to arrive.
-            if (req.expect_continue && reader_.empty()) {
-                net::error_code ec;
-                s_.expires_after(lim.send_timeout);
-                co_await s_.write(kContinue, ec);
-                if (ec) co_return;
-            }
-            s_.expires_after(lim.body_timeout);
-            int status = 0;
-            const auto outcome = co_await read_body(status);
-            if (outcome == BodyOutcome::closed) co_return;
-            if (outcome == BodyOutcome::failed) {
-                co_await fail(status,
-                              status == 408 ? "The request body did not arrive in time."
-                                            : "The request body is malformed or too large.",
-                              &req);
-                co_return;
-            }
-        }
-
-        resp_.clear();
-        bool handler_failed = false;
-        try {
-            const ServerRequest sr{req, body_, peer_, s_.id(), served_};
-            co_await handler_(sr, resp_);
-        } catch (const std::exception&) {
-            handler_failed = true;
-        }
-        if (handler_failed) {
-            set_error(resp_, 500);
-            resp_.close = true;
-        }
-
-        const bool keep =
-            req.keep_alive && !resp_.close && !s_.draining() && (lim.max_requests == 0 || served_ < lim.max_requests);
-        net::error_code ec;
-        const auto bytes = co_await write_response(req.method == Method::head, req.version_minor, keep, ec);
-        log(&req, resp_.status, bytes, started);
-        resp_.file.reset();
-        if (ec) co_return;
-        reader_.consume(used);
-        release_large_buffers();
-        if (!keep) {
-            // Pipelined bytes after a closing response are dropped; linger so they do not reset it.
-            if (!reader_.empty()) co_await linger();
-            else s_.shutdown_send();
-            co_return;
-        }
+        if (req.body != BodyKind::none && !co_await receive_body(req, started, used)) co_return;
+        co_await handle(req);
+        if (!co_await finish(req, started, used)) co_return;
     }
 }
 

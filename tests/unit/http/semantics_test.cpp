@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+#include <vector>
+
+#include "mutate.hpp"
+
 using namespace http;
 
 TEST(Range, SingleRanges) {
@@ -48,4 +54,29 @@ TEST(Etag, StrongAndWeakComparison) {
     EXPECT_TRUE(etag_matches("*", "\"abc\"", false));
     EXPECT_FALSE(etag_matches("\"abd\"", "\"abc\"", true));
     EXPECT_FALSE(etag_matches("", "\"abc\"", true));
+}
+
+TEST(Range, MutatedRangesStayInBounds) {
+    std::mt19937 rng(777);
+    const std::vector<std::string> ranges = {"bytes=0-5", "bytes=-10", "bytes=5-,1-2", "bytes=999999999999-"};
+    for (int i = 0; i < 3000; ++i) {
+        const auto size = static_cast<std::uint64_t>(rng() % 100);
+        const auto r = evaluate_range(test::mutate(ranges[rng() % ranges.size()], rng), size);
+        if (r.kind == RangeKind::single) {
+            ASSERT_LE(r.range.first, r.range.last);
+            ASSERT_LT(r.range.last, size);
+        }
+    }
+}
+
+TEST(Etag, MutatedListsNeverMatchAWeakTagStrongly) {
+    std::mt19937 rng(778);
+    for (int i = 0; i < 3000; ++i) {
+        const std::string list = test::mutate("\"a\", W/\"b\", *", rng);
+        const bool weak = rng() % 2 == 0;
+        (void)etag_matches(list, "\"a\"", weak);
+        if (list.find('*') == std::string::npos) {
+            ASSERT_FALSE(etag_matches(list, "W/\"a\"", false)) << list;
+        }
+    }
 }

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+
+#include "mutate.hpp"
+
 using namespace http;
 
 TEST(Url, PercentDecodeIsBinarySafe) {
@@ -89,4 +94,22 @@ TEST(Url, QueryErrorsAndLimitBothSides) {
     EXPECT_EQ(parse_query("a&b&c&d", q, QueryMode::form, 3), QueryError::too_many);
     EXPECT_EQ(parse_query("", q), QueryError::none);
     EXPECT_TRUE(q.empty());
+}
+
+TEST(Url, MutatedQueriesAndEscapesStayInBounds) {
+    std::mt19937 rng(779);
+    QueryParams params;
+    for (int i = 0; i < 3000; ++i) {
+        const std::string query = test::mutate("a=1&b=%41&c&d=x+y", rng);
+        const auto mode = rng() % 2 == 0 ? QueryMode::form : QueryMode::raw;
+        if (parse_query(query, params, mode) != QueryError::none) continue;
+        std::size_t decoded = 0;
+        for (const auto& p : params.all()) decoded += p.key.size() + p.value.size();
+        ASSERT_LE(decoded, query.size()) << query;  // decoding never grows
+        const std::string escaped = test::mutate("%2e%2E/%00%zz", rng);
+        const auto v = percent_decode(escaped);
+        if (v) {
+            ASSERT_LE(v->size(), escaped.size());
+        }
+    }
 }

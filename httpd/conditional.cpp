@@ -14,6 +14,9 @@ std::string make_etag(std::int64_t mtime_sec, std::int64_t mtime_nsec, std::uint
 }
 
 Decision decide(const http::Request& req, const Validators& v) {
+    // RFC 9110 13.1.1: If-Match ("*" included) is false without a current representation;
+    // If-None-Match is then true, and If-Unmodified-Since has no date to compare (13.1.4).
+    if (!v.exists) return {req.has_header("If-Match") ? 412 : 200, {}};
     const bool get_or_head = req.method == http::Method::get || req.method == http::Method::head;
     // RFC 9110 13.2.2 step 1: If-Match (strong comparison); step 2 only when it is absent.
     if (req.has_header("If-Match")) {

@@ -199,7 +199,7 @@ void Site::handle(const http::ServerRequest& rq, http::Response& resp) const {
             break;
         case Method::del:
             if (writable(sp.url)) {
-                delete_file(root, sp, resp);
+                delete_file(req, root, sp, resp);
                 return;
             }
             break;
@@ -318,6 +318,22 @@ void Site::serve_form(const http::ServerRequest& rq, const SafePath& sp, http::R
 }
 
 namespace {
+// If-Match, If-None-Match and If-Unmodified-Since of a PUT or DELETE, against the file as it
+// is now (`st`; nullptr if there is none). False: `resp` is the 412.
+bool preconditions_hold(const http::Request& req, const struct stat* st, http::Response& resp) {
+    Validators v;
+    std::string etag;
+    if (st != nullptr) {
+        etag = make_etag(st->st_mtim.tv_sec, st->st_mtim.tv_nsec, static_cast<std::uint64_t>(st->st_size));
+        v = {static_cast<std::uint64_t>(st->st_size), st->st_mtim.tv_sec, etag, true};
+    } else {
+        v.exists = false;
+    }
+    if (decide(req, v).status != 412) return true;
+    http::set_error(resp, 412);
+    return false;
+}
+
 // Splits "a/b/c" into the parent directory "a/b/" and the name "c".
 void split_parent(const std::string& rel, std::string& parent, std::string& name) {
     const auto slash = rel.rfind('/');
@@ -347,6 +363,8 @@ void Site::put_file(const http::ServerRequest& rq, const Root& root, const SafeP
         http::set_error(resp, 409, "A directory of that name exists.");
         return;
     }
+    // RFC 9110 13.2.1: preconditions are evaluated before the method is performed.
+    if (!preconditions_hold(rq.head, existed ? &st : nullptr, resp)) return;
     // Write a temporary file and rename it over the target: readers see the old or the new
     // file, never half of one, and the cache sees a new inode.
     thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -381,7 +399,7 @@ void Site::put_file(const http::ServerRequest& rq, const Root& root, const SafeP
     }
 }
 
-void Site::delete_file(const Root& root, const SafePath& sp, http::Response& resp) const {
+void Site::delete_file(const http::Request& req, const Root& root, const SafePath& sp, http::Response& resp) const {
     if (sp.directory || sp.relative.empty()) {
         http::set_error(resp, 409, "Directories are not deleted.");
         return;
@@ -403,6 +421,7 @@ void Site::delete_file(const Root& root, const SafePath& sp, http::Response& res
         http::set_error(resp, 409, "Directories are not deleted.");
         return;
     }
+    if (!preconditions_hold(req, &st, resp)) return;
     if (::unlinkat(pfd, name.c_str(), 0) != 0) {
         http::set_error(resp, errno_status(errno));
         return;

@@ -47,7 +47,7 @@ private:
     void serve_file(const http::ServerRequest& req, const Root& root, const SafePath& sp, http::Response& resp) const;
     void serve_form(const http::ServerRequest& req, const SafePath& sp, http::Response& resp) const;
     void put_file(const http::ServerRequest& req, const Root& root, const SafePath& sp, http::Response& resp) const;
-    void delete_file(const Root& root, const SafePath& sp, http::Response& resp) const;
+    void delete_file(const http::Request& req, const Root& root, const SafePath& sp, http::Response& resp) const;
     void list_directory(const Root& root, const SafePath& sp, http::Response& resp) const;
     [[nodiscard]] bool writable(const std::string& url) const;
     [[nodiscard]] std::string allow_for(const std::string& url) const;

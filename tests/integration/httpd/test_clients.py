@@ -128,6 +128,32 @@ class Clients(unittest.TestCase):
         self.assertEqual(self.status("-X", "DELETE", self.url + "/small.txt"), 405)
         self.assertTrue(os.path.exists(os.path.join(self.www, "small.txt")))
 
+    def test_put_and_delete_preconditions(self):
+        # RFC 9110 13.1, 13.2.2: evaluated before the method is performed; 412 leaves the file alone.
+        path = os.path.join(self.www, "upload", "pre.txt")
+        with open(path, "w") as f:
+            f.write("original\n")
+        src = os.path.join(self.base, "pre-src.txt")
+        with open(src, "w") as f:
+            f.write("replacement\n")
+        url = self.url + "/upload/pre.txt"
+        for header in ("If-None-Match: *", 'If-Match: "nope"', "If-Unmodified-Since: Thu, 01 Jan 1970 00:00:01 GMT"):
+            self.assertEqual(self.status("-T", src, "-H", header, url), 412, header)
+            self.assertEqual(self.status("-X", "DELETE", "-H", header, url), 412, header)
+            with open(path) as f:
+                self.assertEqual(f.read(), "original\n", header)
+        etag = re.search(r'ETag: (".*?")', self.curl("-I", url)).group(1)
+        self.assertEqual(self.status("-T", src, "-H", f"If-Match: {etag}", url), 204)
+        self.assertEqual(self.curl(url), "replacement\n")
+        # No current representation: If-Match fails, If-None-Match: * creates.
+        fresh = self.url + "/upload/pre-new.txt"
+        self.assertEqual(self.status("-T", src, "-H", "If-Match: *", fresh), 412)
+        self.assertFalse(os.path.exists(os.path.join(self.www, "upload", "pre-new.txt")))
+        self.assertEqual(self.status("-T", src, "-H", "If-None-Match: *", fresh), 201)
+        etag = re.search(r'ETag: (".*?")', self.curl("-I", url)).group(1)
+        self.assertEqual(self.status("-X", "DELETE", "-H", f"If-Match: {etag}", url), 204)
+        self.assertFalse(os.path.exists(path))
+
     def test_keep_alive_reuse_across_two_urls(self):
         p = run(CURL + ["-v", "-o", "/dev/null", "-o", "/dev/null", self.url + "/small.txt", self.url + "/sub/a.txt"])
         self.assertIn("Re-using existing connection", p.stderr)

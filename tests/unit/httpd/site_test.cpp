@@ -131,3 +131,42 @@ TEST(Site, PutAndDeleteUnderWritablePrefix) {
     // No temporary files left behind.
     EXPECT_TRUE(std::filesystem::is_empty(f.dir.path("www/upload")));
 }
+
+TEST(Site, PutAndDeleteEvaluatePreconditions) {
+    SiteFixture f;
+    f.dir.write("www/upload/p.txt", "old");
+    const auto etag = [&] {
+        const auto r = f.call("HEAD /upload/p.txt HTTP/1.1\r\nHost: h\r\n");
+        const auto at = r.resp.fields.find("ETag: ") + 6;
+        return r.resp.fields.substr(at, r.resp.fields.find("\r\n", at) - at);
+    };
+    const std::vector<std::string> failing = {"If-None-Match: *", "If-Match: \"nope\"", "If-Match: W/" + etag(),
+                                              "If-Unmodified-Since: Thu, 01 Jan 1970 00:00:01 GMT"};
+    for (const auto& pre : failing) {
+        auto r = f.call("PUT /upload/p.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n" + pre + "\r\n", "new");
+        EXPECT_EQ(r.resp.status, 412) << pre;
+        r = f.call("DELETE /upload/p.txt HTTP/1.1\r\nHost: h\r\n" + pre + "\r\n");
+        EXPECT_EQ(r.resp.status, 412) << pre;
+        EXPECT_EQ(f.dir.read("www/upload/p.txt"), "old") << pre;
+    }
+    auto r =
+        f.call("PUT /upload/p.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nIf-Match: " + etag() + "\r\n", "new");
+    EXPECT_EQ(r.resp.status, 204);
+    EXPECT_EQ(f.dir.read("www/upload/p.txt"), "new");
+    r = f.call(
+        "PUT /upload/p.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
+        "If-Unmodified-Since: Tue, 01 Jan 2999 00:00:00 GMT\r\n",
+        "3rd");
+    EXPECT_EQ(r.resp.status, 204);
+    // No current representation: If-Match fails, If-None-Match: * and If-Unmodified-Since do not.
+    r = f.call("PUT /upload/q.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nIf-Match: *\r\n", "q");
+    EXPECT_EQ(r.resp.status, 412);
+    EXPECT_FALSE(std::filesystem::exists(f.dir.path("www/upload/q.txt")));
+    r = f.call(
+        "PUT /upload/q.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nIf-None-Match: *\r\n"
+        "If-Unmodified-Since: Thu, 01 Jan 1970 00:00:01 GMT\r\n",
+        "q");
+    EXPECT_EQ(r.resp.status, 201);
+    EXPECT_EQ(f.call("DELETE /upload/q.txt HTTP/1.1\r\nHost: h\r\nIf-Match: " + etag() + "\r\n").resp.status, 412);
+    EXPECT_EQ(f.call("DELETE /upload/p.txt HTTP/1.1\r\nHost: h\r\nIf-Match: " + etag() + "\r\n").resp.status, 204);
+}

@@ -51,6 +51,14 @@ bool is_urlencoded(std::string_view content_type) {
     return t.empty() || http::iequals(t, "application/x-www-form-urlencoded");
 }
 
+// RFC 9110 14.5: a PUT with Content-Range is a partial update we do not do; applying it as
+// the whole file would replace the file with the fragment. True: `resp` is the 400.
+bool refuse_partial_put(const http::Request& req, http::Response& resp) {
+    if (req.method != http::Method::put || !req.has_header("Content-Range")) return false;
+    http::set_error(resp, 400, "PUT with Content-Range (a partial update) is not supported.");
+    return true;
+}
+
 std::atomic<int> g_root_ids{0};
 
 }  // namespace
@@ -153,7 +161,7 @@ bool Site::refuse_early(const http::ServerRequest& rq, http::Response& resp) con
     }
     const bool form = std::find(cfg_.forms.begin(), cfg_.forms.end(), sp.url) != cfg_.forms.end();
     const bool allowed = req.method == Method::post ? form : writable(sp.url);
-    if (allowed) return false;
+    if (allowed) return refuse_partial_put(req, resp);
     http::set_error(resp, 405);
     resp.add_header("Allow", allow_for(sp.url));
     return true;
@@ -343,6 +351,7 @@ void split_parent(const std::string& rel, std::string& parent, std::string& name
 }  // namespace
 
 void Site::put_file(const http::ServerRequest& rq, const Root& root, const SafePath& sp, http::Response& resp) const {
+    if (refuse_partial_put(rq.head, resp)) return;
     if (sp.directory || sp.relative.empty()) {
         http::set_error(resp, 409, "PUT needs a file name.");
         return;

@@ -154,6 +154,27 @@ class Clients(unittest.TestCase):
         self.assertEqual(self.status("-X", "DELETE", "-H", f"If-Match: {etag}", url), 204)
         self.assertFalse(os.path.exists(path))
 
+    def test_put_with_content_range_is_400_and_leaves_the_file(self):
+        # RFC 9110 14.5: a partial PUT is refused, never applied as the whole file.
+        path = os.path.join(self.www, "upload", "ranged.txt")
+        with open(path, "w") as f:
+            f.write("0123456789\n")
+        src = os.path.join(self.base, "fragment.txt")
+        with open(src, "w") as f:
+            f.write("abc")
+        url = self.url + "/upload/ranged.txt"
+        self.assertEqual(self.status("-T", src, "-H", "Content-Range: bytes 2-4/11", url), 400)
+        with open(path) as f:
+            self.assertEqual(f.read(), "0123456789\n")
+        # Refused before the body: no 100 Continue is asked for.
+        with hu.connect(self.port) as c:
+            c.sendall(b"PUT /upload/ranged.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
+                      b"Content-Range: bytes 2-4/11\r\nExpect: 100-continue\r\n\r\n")
+            status, _, _, line = hu.read_response(c)
+            self.assertEqual(line, "HTTP/1.1 400 Bad Request")
+        self.assertEqual(self.status("-T", src, "-H", "Content-Range: bytes 0-2/3", self.url + "/upload/new-ranged.txt"), 400)
+        self.assertFalse(os.path.exists(os.path.join(self.www, "upload", "new-ranged.txt")))
+
     def test_keep_alive_reuse_across_two_urls(self):
         p = run(CURL + ["-v", "-o", "/dev/null", "-o", "/dev/null", self.url + "/small.txt", self.url + "/sub/a.txt"])
         self.assertIn("Re-using existing connection", p.stderr)

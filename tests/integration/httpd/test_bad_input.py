@@ -125,6 +125,19 @@ class BadInput(unittest.TestCase):
         self.assertEqual(st, 405)
         self.assertEqual(h["allow"], "GET, HEAD, OPTIONS")
 
+    def test_invalid_host_is_400(self):
+        # RFC 9112 3.2: a Host that is not uri-host [":" port] is a bad request, not a vhost name.
+        for host in (b"a b/c@d", b"www.someschool.edu/x", b"user@www.someschool.edu", b"h:80x", b"[::1",
+                     b"a\\b", b"h:80:80"):
+            self.assertEqual(self.status_of(b"GET /small.txt HTTP/1.1\r\nHost: " + host + b"\r\n\r\n"), 400, host)
+        self.assertEqual(self.status_of(b"GET http://a b/small.txt HTTP/1.1\r\nHost: h\r\n\r\n"), 400)
+        self.assertEqual(self.status_of(b"GET http://u@h/small.txt HTTP/1.1\r\nHost: h\r\n\r\n"), 400)
+        for host in (b"h", b"h:8080", b"127.0.0.1:1", b"[::1]:80", b"xn--bcher-kva.example", b"a_b-c.~!$&'()*+,;=",
+                     b"%41", b"h:"):
+            self.assertEqual(self.status_of(b"GET /small.txt HTTP/1.1\r\nHost: " + host + b"\r\n\r\n"), 200, host)
+        self.assertEqual(self.status_of(b"GET /small.txt HTTP/1.1\r\nHost:\r\n\r\n"), 200)  # empty: allowed
+        self.assertEqual(self.status_of(b"GET http://h:1/small.txt HTTP/1.1\r\nHost: h\r\n\r\n"), 200)
+
     def test_smuggling_vectors_are_400(self):
         self.assertEqual(self.status_of(b"POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
                                         b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), 400)

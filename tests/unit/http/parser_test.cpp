@@ -201,6 +201,26 @@ TEST(Parser, HostRules) {
     EXPECT_EQ(error_of("GET / HTTP/1.0\r\n\r\n"), ParseError::none);
 }
 
+TEST(Parser, HostMustBeUriHostAndPort) {
+    for (const char* ok : {"h", "h:8080", "h:", "", "127.0.0.1:80", "[::1]", "[::1]:80", "[v1.x:y]", "[fe80::1%25eth0]",
+                           "xn--bcher-kva.example", "a_b-c.~!$&'()*+,;=", "%41%42"}) {
+        EXPECT_EQ(error_of("GET / HTTP/1.1\r\nHost: " + std::string(ok) + "\r\n\r\n"), ParseError::none) << ok;
+    }
+    for (const char* bad : {"a b/c@d", "h/x", "u@h", "h:80x", "h:80:80", "h:-1", "[::1", "[]", "[::1]x", "[::1]:a",
+                            "a\\b", "%4", "%zz", "h\"", "<h>", "h?q", "h#f"}) {
+        EXPECT_EQ(error_of("GET / HTTP/1.1\r\nHost: " + std::string(bad) + "\r\n\r\n"), ParseError::bad_host) << bad;
+        EXPECT_EQ(error_of("GET / HTTP/1.0\r\nHost: " + std::string(bad) + "\r\n\r\n"), ParseError::bad_host) << bad;
+    }
+    EXPECT_EQ(status_for(ParseError::bad_host), 400);
+    // An absolute-form authority is checked the same way, and may not be empty.
+    RequestParser p;
+    ASSERT_EQ(p.parse("GET http://Example.COM:81/x HTTP/1.1\r\nHost: other\r\n\r\n").status, ParseStatus::complete);
+    EXPECT_EQ(p.request().host, "Example.COM:81");
+    EXPECT_EQ(error_of("GET http://u@h/x HTTP/1.1\r\nHost: h\r\n\r\n"), ParseError::bad_host);
+    EXPECT_EQ(error_of("GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n"), ParseError::bad_host);
+    EXPECT_EQ(error_of("GET https://h%zz/x HTTP/1.1\r\nHost: h\r\n\r\n"), ParseError::bad_host);
+}
+
 TEST(Parser, BodyFraming) {
     RequestParser p;
     ASSERT_EQ(parse_all(p, "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n").status,

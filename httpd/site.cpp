@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <random>
 
@@ -342,6 +343,40 @@ bool preconditions_hold(const http::Request& req, const struct stat* st, http::R
     return false;
 }
 
+// Writes `data` to a temporary file in `dir_fd` and renames it over `name`: readers see the
+// old file or the new one, never half of one, and the cache sees a new inode. The temporary
+// name has a fixed length, so that every name the file system accepts can be stored.
+// Returns 0 or an errno value.
+int store_file(int dir_fd, const std::string& name, std::string_view data) {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    char tmp[32];
+    fs::FileHandle out;
+    for (int attempt = 0; attempt < 8 && !out; ++attempt) {
+        std::snprintf(tmp, sizeof tmp, ".put-%016llx", static_cast<unsigned long long>(rng()));
+        out.reset(::openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
+        if (!out && errno != EEXIST) return errno;
+    }
+    if (!out) return EEXIST;
+    int err = 0;
+    while (!data.empty() && err == 0) {
+        const ssize_t n = ::write(out.get(), data.data(), data.size());
+        if (n > 0) data.remove_prefix(static_cast<std::size_t>(n));
+        else err = n < 0 ? errno : EIO;
+    }
+    out.reset();
+    if (err == 0 && ::renameat(dir_fd, tmp, dir_fd, name.c_str()) != 0) err = errno;
+    if (err != 0) ::unlinkat(dir_fd, tmp, 0);
+    return err;
+}
+
+// A PUT that failed with `err`: a name the file system refuses is the client's (414),
+// anything else ours.
+void put_error(http::Response& resp, int err) {
+    if (err == ENAMETOOLONG) http::set_error(resp, 414, "The file name is longer than the file system allows.");
+    else if (err == EACCES || err == EPERM || err == EROFS) http::set_error(resp, 403);
+    else http::set_error(resp, 500, "Could not store the file.");
+}
+
 // Splits "a/b/c" into the parent directory "a/b/" and the name "c".
 void split_parent(const std::string& rel, std::string& parent, std::string& name) {
     const auto slash = rel.rfind('/');
@@ -368,36 +403,18 @@ void Site::put_file(const http::ServerRequest& rq, const Root& root, const SafeP
     const int pfd = dir.file.get();
     struct stat st;
     const bool existed = ::fstatat(pfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (!existed && errno != ENOENT) {
+        put_error(resp, errno);
+        return;
+    }
     if (existed && S_ISDIR(st.st_mode)) {
         http::set_error(resp, 409, "A directory of that name exists.");
         return;
     }
     // RFC 9110 13.2.1: preconditions are evaluated before the method is performed.
     if (!preconditions_hold(rq.head, existed ? &st : nullptr, resp)) return;
-    // Write a temporary file and rename it over the target: readers see the old or the new
-    // file, never half of one, and the cache sees a new inode.
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    const std::string tmp = "." + name + ".put-" + std::to_string(rng() % 1000000000);
-    const int fd = ::openat(pfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) {
-        http::set_error(resp, errno_status(errno));
-        return;
-    }
-    fs::FileHandle out(fd);
-    std::string_view data = rq.body;
-    bool ok = true;
-    while (!data.empty()) {
-        const ssize_t n = ::write(fd, data.data(), data.size());
-        if (n <= 0) {
-            ok = false;
-            break;
-        }
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    out.reset();
-    if (!ok || ::renameat(pfd, tmp.c_str(), pfd, name.c_str()) != 0) {
-        ::unlinkat(pfd, tmp.c_str(), 0);
-        http::set_error(resp, 500, "Could not store the file.");
+    if (const int err = store_file(pfd, name, rq.body); err != 0) {
+        put_error(resp, err);
         return;
     }
     if (existed) {

@@ -175,6 +175,22 @@ class Clients(unittest.TestCase):
         self.assertEqual(self.status("-T", src, "-H", "Content-Range: bytes 0-2/3", self.url + "/upload/new-ranged.txt"), 400)
         self.assertFalse(os.path.exists(os.path.join(self.www, "upload", "new-ranged.txt")))
 
+    def test_put_of_long_file_names(self):
+        # NAME_MAX is 255: every name up to it can be stored, whatever the temporary name is.
+        src = os.path.join(self.base, "long-src.txt")
+        with open(src, "w") as f:
+            f.write("long\n")
+        for n in (240, 241, 250, 255):
+            name = "n" * (n - 4) + ".txt"
+            self.assertEqual(self.status("-T", src, self.url + "/upload/" + name), 201, n)
+            self.assertEqual(self.curl(self.url + "/upload/" + name), "long\n")
+            self.assertEqual(self.status("-T", src, self.url + "/upload/" + name), 204, n)  # replaced
+            self.assertEqual(self.status("-X", "DELETE", self.url + "/upload/" + name), 204, n)
+        # One byte more is a name the file system refuses: 414, not "not found".
+        self.assertEqual(self.status("-T", src, self.url + "/upload/" + "n" * 252 + ".txt"), 414)
+        self.assertEqual(self.status(self.url + "/upload/" + "n" * 252 + ".txt"), 404)  # GET: simply absent
+        self.assertEqual([e for e in os.listdir(os.path.join(self.www, "upload")) if e.startswith(".")], [])
+
     def test_keep_alive_reuse_across_two_urls(self):
         p = run(CURL + ["-v", "-o", "/dev/null", "-o", "/dev/null", self.url + "/small.txt", self.url + "/sub/a.txt"])
         self.assertIn("Re-using existing connection", p.stderr)

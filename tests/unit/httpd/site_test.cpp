@@ -190,3 +190,15 @@ TEST(Site, PutWithContentRangeIsRefused) {
     r = f.call("PUT /a.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Range: bytes 0-2/3\r\n", "abc");
     EXPECT_EQ(r.resp.status, 405);
 }
+
+TEST(Site, PutStoresEveryNameTheFileSystemTakes) {
+    SiteFixture f;
+    const std::string longest = std::string(251, 'n') + ".txt";  // NAME_MAX
+    auto r = f.call("PUT /upload/" + longest + " HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n", "ok");
+    EXPECT_EQ(r.resp.status, 201);
+    EXPECT_EQ(f.dir.read("www/upload/" + longest), "ok");
+    r = f.call("PUT /upload/n" + longest + " HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n", "ok");
+    EXPECT_EQ(r.resp.status, 414);
+    for (const auto& e : std::filesystem::directory_iterator(f.dir.path("www/upload")))
+        EXPECT_EQ(e.path().filename(), longest);  // no temporary file left behind
+}

@@ -71,6 +71,19 @@ class Clients(unittest.TestCase):
         # Several ranges: the whole file (200) is an allowed answer.
         self.assertEqual(self.status("-r", "0-1,5-6", self.url + "/small.txt"), 200)
 
+    def test_range_positions_beyond_any_size(self):
+        # RFC 9110 14.1.2: a last-byte-pos past the end is clamped, however many digits it has.
+        url = self.url + "/small.txt"
+        for last in ("36", "37", "99999999999999999", "99999999999999999999", "9" * 40):
+            out = self.curl("-i", "-H", f"Range: bytes=0-{last}", url)
+            self.assertTrue(out.startswith("HTTP/1.1 206"), (last, out))
+            self.assertIn("Content-Range: bytes 0-36/37", out)
+            self.assertTrue(out.endswith("\n\n0123456789abcdefghijklmnopqrstuvwxyz\n"), out)
+        out = self.curl("-i", "-H", "Range: bytes=-99999999999999999999", url)  # a suffix longer than the file
+        self.assertIn("Content-Range: bytes 0-36/37", out)
+        self.assertEqual(self.status("-H", "Range: bytes=99999999999999999999-", url), 416)
+        self.assertEqual(self.status("-H", "Range: bytes=99999999999999999999-99999999999999999999", url), 416)
+
     def test_if_range(self):
         etag = re.search(r'ETag: (".*?")', self.curl("-I", self.url + "/small.txt")).group(1)
         self.assertEqual(self.curl("-r", "0-2", "-H", f"If-Range: {etag}", self.url + "/small.txt"), "012")

@@ -36,7 +36,9 @@ Decision decide(const http::Request& req, const Validators& v) {
     if (req.has_header("If-Range")) {
         const auto ir = req.header("If-Range");
         if (!ir.empty() && (ir.front() == '"' || ir.starts_with("W/"))) {
-            if (!http::etag_matches(ir, v.etag, false)) return {200, {}};
+            // RFC 9110 13.1.5: exactly one entity-tag, compared strongly (a weak one never
+            // matches); a list is not an If-Range value and matches nothing.
+            if (ir != v.etag || v.etag.starts_with("W/")) return {200, {}};
         } else {
             // RFC 9110 13.1.5: a date validator must match exactly.
             auto t = http::parse_http_date(ir);

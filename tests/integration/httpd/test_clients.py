@@ -89,6 +89,10 @@ class Clients(unittest.TestCase):
         self.assertEqual(self.curl("-r", "0-2", "-H", f"If-Range: {etag}", self.url + "/small.txt"), "012")
         full = self.curl("-r", "0-2", "-H", 'If-Range: "stale"', self.url + "/small.txt")
         self.assertEqual(full, "0123456789abcdefghijklmnopqrstuvwxyz\n")
+        # RFC 9110 13.1.5: If-Range holds exactly one entity-tag; a list is no match.
+        for value in (f'{etag}, "x"', f'"x", {etag}', f"{etag},{etag}", "*", f"W/{etag}"):
+            self.assertEqual(self.status("-r", "0-2", "-H", f"If-Range: {value}", self.url + "/small.txt"), 200, value)
+        self.assertEqual(self.status("-r", "0-2", "-H", f"If-Range:  {etag} ", self.url + "/small.txt"), 206)
 
     def test_conditional_get_with_curl_z(self):
         # -z DATE sends If-Modified-Since; a date in the future means "not modified".

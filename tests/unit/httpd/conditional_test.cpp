@@ -95,6 +95,14 @@ TEST(Conditional, RangesAndIfRange) {
     EXPECT_EQ(run("GET", "Range: bytes=0-1\r\nIf-None-Match: \"abc\"\r\n").status, 304);
 }
 
+TEST(Conditional, IfRangeTakesExactlyOneTag) {
+    EXPECT_EQ(run("GET", "Range: bytes=0-9\r\nIf-Range: \"abc\"\r\n").status, 206);
+    for (const char* value :
+         {"\"abc\", \"x\"", "\"x\", \"abc\"", "\"abc\",\"abc\"", "W/\"abc\"", "*", "\"ab\"", "\"abc"}) {
+        EXPECT_EQ(run("GET", "Range: bytes=0-9\r\nIf-Range: " + std::string(value) + "\r\n").status, 200) << value;
+    }
+}
+
 TEST(Conditional, EtagIsQuotedAndChangesWithEachInput) {
     const auto a = make_etag(1, 2, 3);
     EXPECT_EQ(a.front(), '"');

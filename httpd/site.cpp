@@ -155,7 +155,7 @@ bool Site::refuse_early(const http::ServerRequest& rq, http::Response& resp) con
         handle(rq, resp);
         return true;
     }
-    const SafePath sp = resolve_path(target_path(req.target));
+    const SafePath sp = resolve_path(req.path());
     if (sp.error != PathError::none) {
         http::set_error(resp, status_for(sp.error));
         return true;
@@ -181,7 +181,7 @@ void Site::handle(const http::ServerRequest& rq, http::Response& resp) const {
         resp.add_header("Allow", "GET, HEAD, POST, PUT, DELETE, OPTIONS");
         return;
     }
-    const SafePath sp = resolve_path(target_path(req.target));
+    const SafePath sp = resolve_path(req.path());
     if (sp.error != PathError::none) {
         http::set_error(resp, status_for(sp.error));
         return;

@@ -1,5 +1,6 @@
 #include "http/url.hpp"
 
+#include "http/message.hpp"
 #include "http/text.hpp"
 
 namespace http {
@@ -46,6 +47,24 @@ std::string percent_encode(std::string_view in, bool encode_slash) {
         }
     }
     return out;
+}
+
+std::string_view target_path(std::string_view target) {
+    target = target.substr(0, target.find('?'));
+    // RFC 9112 3.2.2: absolute-form; the parser has taken the authority as the Host.
+    for (std::string_view scheme : {"http://", "https://"}) {
+        if (target.size() >= scheme.size() && iequals(target.substr(0, scheme.size()), scheme)) {
+            target.remove_prefix(scheme.size());
+            const auto slash = target.find('/');
+            return slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+        }
+    }
+    return target;
+}
+
+std::string_view target_query(std::string_view target) {
+    const auto q = target.find('?');
+    return q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
 }
 
 QueryError parse_query(std::string_view query, QueryParams& out, QueryMode mode, std::size_t max_params) {

@@ -21,6 +21,12 @@ namespace http {
 /// Percent-encodes every byte outside RFC 3986 unreserved (and '/' unless `encode_slash`).
 [[nodiscard]] std::string percent_encode(std::string_view in, bool encode_slash = false);
 
+/// The path of a request target, still percent-encoded: origin form "/a?b" -> "/a"; absolute
+/// form (RFC 9112 3.2.2) "http://h:1/a?b" -> "/a", "http://h?b" -> "/"; other forms ("*") as given.
+[[nodiscard]] std::string_view target_path(std::string_view target);
+/// The query of a request target (after '?', "" if none), still percent-encoded.
+[[nodiscard]] std::string_view target_query(std::string_view target);
+
 /// One key/value pair of a query string, both decoded (raw bytes).
 struct QueryParam {
     std::string_view key;

@@ -35,6 +35,18 @@ TEST(Url, PercentEncodeRoundTrip) {
     EXPECT_EQ(*percent_decode(percent_encode(raw)), raw);
 }
 
+TEST(Url, TargetPathAndQueryOfEachForm) {
+    EXPECT_EQ(target_path("/a/b?x=1"), "/a/b");
+    EXPECT_EQ(target_path("/a"), "/a");
+    EXPECT_EQ(target_path("http://www.someschool.edu/someDepartment/home.index"), "/someDepartment/home.index");
+    EXPECT_EQ(target_path("HTTP://h:8080?q"), "/");
+    EXPECT_EQ(target_path("*"), "*");
+    EXPECT_EQ(target_path("https://h/x/y?z"), "/x/y");
+    EXPECT_EQ(target_query("http://h/x?a=1&b"), "a=1&b");
+    EXPECT_EQ(target_query("/x?"), "");
+    EXPECT_EQ(target_query("/x"), "");
+}
+
 TEST(Url, QueryKeepsDuplicatesAndOrder) {
     QueryParams q;
     ASSERT_EQ(parse_query("info_hash=%12%34&a=1&&monkeys&info_hash=%00x&b=a+b%26c&=v", q), QueryError::none);

@@ -27,9 +27,9 @@ http::QueryError parse(std::string_view query, http::QueryParams& out) {
 
 HttpReply route(Tracker& tracker, std::string_view method, std::string_view target, const PeerEndpoint& source,
                 std::uint64_t now_ms, std::string* summary) {
-    const std::size_t q = target.find('?');
-    const std::string_view path = target.substr(0, q);
-    const std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+    // RFC 9112 3.2.2: origin form or absolute form ("http://tracker:6969/announce?...").
+    const std::string_view path = http::target_path(target);
+    const std::string_view query = http::target_query(target);
     if (method != "GET" && method != "HEAD") {
         return {405, "text/plain", "method not allowed\n"};
     }

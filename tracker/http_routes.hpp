@@ -22,9 +22,9 @@ struct HttpReply {
     std::string body;
 };
 
-/// Answers GET/HEAD `target` ("/announce?info_hash=..."). Announce and scrape errors are
-/// bencoded `failure reason`s with status 200, as clients expect; an unknown path is 404,
-/// another method 405. `summary` (optional) receives a one-line description for traces.
+/// Answers GET/HEAD `target` ("/announce?info_hash=...", or in absolute form "http://h/announce?..."). Announce and
+/// scrape errors are bencoded `failure reason`s with status 200, as clients expect; an unknown path is 404, another
+/// method 405. `summary` (optional) receives a one-line description for traces.
 [[nodiscard]] HttpReply route(Tracker& tracker, std::string_view method, std::string_view target,
                               const PeerEndpoint& source, std::uint64_t now_ms, std::string* summary = nullptr);
 

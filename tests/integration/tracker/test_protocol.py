@@ -145,6 +145,21 @@ class OpenTracker(unittest.TestCase):
         self.assertEqual(http_get(self.port, "/nothing-here")[0], 404)
 
     # -- bad HTTP input -------------------------------------------------------------------------
+    def test_absolute_form_targets(self):
+        # RFC 9112 3.2.2: a server must accept the absolute form (what a client sends to a proxy).
+        ih = random_hash()
+        base = f"http://127.0.0.1:{self.port}"
+        status, _, body = http_get(self.port, base + announce_target(ih, random_hash(), 7101, left=3))
+        self.assertEqual(status, 200)
+        self.assertNotIn(b"failure reason", bdecode(body))
+        status, _, body = http_get(self.port, f"HTTP://LOCALHOST/scrape?info_hash={quote(ih)}")
+        self.assertEqual(status, 200)
+        self.assertEqual(bdecode(body)[b"files"][ih][b"incomplete"], 1)
+        status, headers, _ = http_get(self.port, base + "/stats?format=json")
+        self.assertEqual((status, headers.get("content-type")), (200, "application/json"))
+        self.assertEqual(http_get(self.port, base)[0], 200)  # "http://h" is the index page
+        self.assertEqual(http_get(self.port, base + "/nothing")[0], 404)
+
     def test_bad_http_input(self):
         ih, pid = random_hash(), random_hash()
         cases = {

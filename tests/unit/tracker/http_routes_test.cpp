@@ -61,6 +61,16 @@ TEST(HttpRoutes, AnnounceAndScrape) {
     EXPECT_EQ(r.get(announce(escaped(test::hash(2)), 6881), "HEAD").status, 200);
 }
 
+TEST(HttpRoutes, AbsoluteFormTargets) {
+    Routes r;
+    EXPECT_EQ(r.failure("http://tracker.example:6969" + announce(escaped(test::hash(4)), 6881)), "");
+    EXPECT_TRUE(r.summary.starts_with("announce ")) << r.summary;
+    EXPECT_EQ(r.get("HTTPS://t/stats?format=json").content_type, "application/json");
+    EXPECT_EQ(r.get("http://t").status, 200);  // the index
+    EXPECT_EQ(r.get("http://t/announce.php").status, 404);
+    EXPECT_EQ(r.get("ftp://t/announce").status, 404);
+}
+
 TEST(HttpRoutes, QueryBytesAreRawNotForm) {
     // '+' is the byte 0x2B in an info_hash, not a space: the same torrent as %2B.
     Routes r;

@@ -59,4 +59,15 @@ HttpReply route(Tracker& tracker, std::string_view method, std::string_view targ
     return {404, "text/plain", "not found\n"};
 }
 
+void respond(Tracker& tracker, const http::ServerRequest& req, std::uint64_t now_ms, http::Response& resp) {
+    // The driver's peer is the socket's numeric address.
+    const PeerEndpoint source = parse_ip(req.peer.address, req.peer.port).value_or(PeerEndpoint{});
+    HttpReply r =
+        route(tracker, req.head.method_token, req.head.target, source, now_ms, req.tracing ? &resp.note : nullptr);
+    resp.status = r.status;
+    resp.add_header("Content-Type", r.content_type);
+    if (r.status == 200 && r.content_type == "text/plain") resp.add_header("Cache-Control", "no-cache");
+    resp.body = std::move(r.body);
+}
+
 }  // namespace tracker

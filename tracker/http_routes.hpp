@@ -1,6 +1,6 @@
 // The tracker's HTTP resources, as a pure function of the request line: /announce (BEP 3),
 // /scrape (BEP 48), /stats (HTML or JSON) and a small index page. No I/O: the session
-// driver (common/http) reads the request and writes what this returns.
+// driver (common/http) reads the request and writes the response `respond` fills.
 #pragma once
 
 #include <cstddef>
@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "http/exchange.hpp"
 #include "tracker/tracker.hpp"
 
 namespace tracker {
@@ -27,5 +28,10 @@ struct HttpReply {
 /// method 405. `summary` (optional) receives a one-line description for traces.
 [[nodiscard]] HttpReply route(Tracker& tracker, std::string_view method, std::string_view target,
                               const PeerEndpoint& source, std::uint64_t now_ms, std::string* summary = nullptr);
+
+/// The session driver's handler: route() for the request from its peer, into `resp` with its
+/// Content-Type (and Cache-Control: no-cache on bencoded replies); when the driver traces,
+/// route()'s summary becomes the transcript note.
+void respond(Tracker& tracker, const http::ServerRequest& req, std::uint64_t now_ms, http::Response& resp);
 
 }  // namespace tracker

@@ -49,9 +49,6 @@ PeerEndpoint to_peer(const asio::ip::address& a, std::uint16_t port) {
     return PeerEndpoint::v6_from(v6.to_bytes(), port);
 }
 
-// The HTTP driver's peer is numeric text: the same address as the socket's.
-PeerEndpoint to_peer(const http::Peer& p) { return parse_ip(p.address, p.port).value_or(PeerEndpoint{}); }
-
 HashSet read_whitelist(const std::string& path) {
     try {
         return load_whitelist(path);
@@ -111,22 +108,7 @@ void add_http(app::Daemon& d, net::Runtime& rt, const ServiceConfig& cfg, const 
     opts->trace_label = "tracker-http";  // beside "tracker-udp", distinct from httpd's "http"
     auto handler = std::make_shared<http::Handler>(
         [tracker](const http::ServerRequest& req, http::Response& resp) -> net::task<void> {
-            const bool tracing = net::Trace::enabled();
-            std::string summary;
-            HttpReply r = route(*tracker, req.head.method_token, req.head.target, to_peer(req.peer), now_ms(),
-                                tracing ? &summary : nullptr);
-            resp.status = r.status;
-            resp.add_header("Content-Type", r.content_type);
-            if (r.status == 200 && r.content_type == "text/plain") resp.add_header("Cache-Control", "no-cache");
-            resp.body = std::move(r.body);
-            if (tracing) {
-                const bool v6 = req.peer.address.find(':') != std::string::npos;
-                net::SessionTrace t(
-                    "tracker-http", req.session_id,
-                    (v6 ? "[" + req.peer.address + "]" : req.peer.address) + ":" + std::to_string(req.peer.port));
-                t.client(std::string(req.head.method_token) + " " + std::string(req.head.target.substr(0, 200)));
-                t.server(std::to_string(r.status) + " " + summary);
-            }
+            respond(*tracker, req, now_ms(), resp);
             co_return;
         });
     auto eps = rt.add_tcp({.name = "tracker-http",

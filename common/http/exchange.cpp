@@ -27,6 +27,7 @@ void Response::clear() {
     file.reset();
     file_offset = file_length = 0;
     close = false;
+    note.clear();
 }
 
 void set_error(Response& r, int status, std::string_view detail) {

@@ -26,6 +26,7 @@ struct ServerRequest {
     const Peer& peer;              ///< client address
     std::uint64_t session_id = 0;  ///< the connection's id (logs, transcripts)
     std::size_t index = 0;         ///< 1 for the first request on the connection
+    bool tracing = false;          ///< the driver writes a transcript (--trace): Response::note is shown
 };
 
 /// What a handler answers. The driver adds Date, Server, Content-Length and Connection,
@@ -42,6 +43,9 @@ struct Response {
     std::uint64_t file_length = 0;
     /// Close the connection after this response.
     bool close = false;
+    /// With tracing on, one line about the answer (e.g. the tracker's announce summary) that
+    /// the driver writes as a note after the response head; "" for none.
+    std::string note;
 
     /// Appends "name: value"; returns false (appending nothing) if the name is not a token
     /// or the value holds CR, LF or NUL (response splitting).

@@ -182,7 +182,10 @@ net::task<std::uint64_t> Session::write_response(bool head_only, int version_min
     if (!keep) out_ += "Connection: close\r\n";
     else if (version_minor == 0) out_ += "Connection: keep-alive\r\n";
     end_head(out_);
-    if (trace_) trace_->server(std::string_view(out_).substr(0, out_.size() - 4));
+    if (trace_) {
+        trace_->server(std::string_view(out_).substr(0, out_.size() - 4));
+        if (!resp_.note.empty()) trace_->note(resp_.note);
+    }
 
     const bool send_body = !no_body && !head_only && resp_.body_length() > 0;
     s_.expires_after(opts_.limits.send_timeout);
@@ -296,7 +299,7 @@ net::task<bool> Session::receive_body(const Request& req, std::time_t started, s
 // ServerOptions::before_body: returns true if it answered (and the connection is done).
 net::task<bool> Session::answer_early(const Request& req, std::time_t started) {
     resp_.clear();
-    const ServerRequest sr{req, {}, peer_, s_.id(), served_};
+    const ServerRequest sr{req, {}, peer_, s_.id(), served_, trace_.has_value()};
     if (!opts_.before_body(sr, resp_)) co_return false;
     net::error_code ec;
     const auto bytes = co_await write_response(req.method == Method::head, req.version_minor, false, ec);
@@ -310,7 +313,7 @@ net::task<void> Session::handle(const Request& req) {
     resp_.clear();
     bool handler_failed = false;
     try {
-        const ServerRequest sr{req, body_, peer_, s_.id(), served_};
+        const ServerRequest sr{req, body_, peer_, s_.id(), served_, trace_.has_value()};
         co_await handler_(sr, resp_);
     } catch (const std::exception&) {
         handler_failed = true;

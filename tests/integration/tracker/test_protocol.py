@@ -251,6 +251,23 @@ class OpenTracker(unittest.TestCase):
         self.assertTrue(self.d.alive())
 
 
+class Transcript(unittest.TestCase):
+    def test_each_http_request_is_traced_once_with_the_summary_as_a_note(self):
+        with harness.Daemon("tracker", "--trace") as d:
+            http_get(d.tcp_port(), announce_target(random_hash(), random_hash(), 7123, left=1))
+            log = d.wait_for_log("closed after 1 request(s)")
+            lines = [l for l in log.splitlines() if " tracker-http #" in l]
+            requests = [l for l in lines if " C: GET /announce?" in l]
+            self.assertEqual(len(requests), 1, "\n".join(lines))
+            self.assertTrue(requests[0].endswith(" HTTP/1.1"), requests[0])  # the driver's line
+            notes = [l for l in lines if " -- announce " in l]
+            self.assertEqual(len(notes), 1, "\n".join(lines))
+            self.assertIn("port=7123 -> 0 peers (0 seeders, 1 leechers)", notes[0])
+            self.assertEqual([l for l in lines if " S: 200 " in l], [])  # no second, handler-made exchange
+            # One session id throughout.
+            self.assertEqual(len({l.split(" tracker-http ")[1].split()[0] for l in lines}), 1, "\n".join(lines))
+
+
 class RateLimited(unittest.TestCase):
     def test_http_and_udp_flood_from_one_address(self):
         with harness.Daemon("tracker", "--threads", "1", "--listen-udp", "127.0.0.1:0", "--rate-limit", "5",

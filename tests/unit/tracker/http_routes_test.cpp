@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "http/parser.hpp"
 #include "http/url.hpp"
 #include "test_util.hpp"
 #include "tracker/bencode.hpp"
@@ -117,6 +118,31 @@ TEST(HttpRoutes, StatsIndexAndTheRest) {
     EXPECT_EQ(r.summary, "not found");
     EXPECT_EQ(r.get("/announce", "POST").status, 405);
     EXPECT_EQ(route(r.tracker, "GET", "/stats", r.source, 1, nullptr).status, 200);  // no summary asked
+}
+
+}  // namespace tracker
+
+namespace tracker {
+
+TEST(HttpRoutes, RespondFillsTheDriversResponse) {
+    Tracker t{TrackerOptions{}, std::make_shared<MemorySwarmStore>()};
+    const std::string text = "GET " + announce(escaped(test::hash(5)), 6881) + " HTTP/1.1\r\nHost: h\r\n\r\n";
+    http::RequestParser p;
+    ASSERT_EQ(p.parse(text).status, http::ParseStatus::complete);
+    const http::Peer peer{"::ffff:192.0.2.9", 40000};
+    http::Response resp;
+    respond(t, {p.request(), "", peer, 1, 1}, 1'000'000, resp);
+    EXPECT_EQ(resp.status, 200);
+    EXPECT_EQ(resp.fields, "Content-Type: text/plain\r\nCache-Control: no-cache\r\n");
+    EXPECT_TRUE(resp.note.empty());  // not tracing: no summary is made
+    resp.clear();
+    respond(t, {p.request(), "", peer, 1, 1, /*tracing=*/true}, 1'000'000, resp);
+    EXPECT_TRUE(resp.note.starts_with("announce ")) << resp.note;
+    // The same peer (address and port) announcing again: still one leecher.
+    const auto v = bencode::decode(resp.body);
+    ASSERT_TRUE(v);
+    EXPECT_EQ(v->find("complete")->as_int(), 0);
+    EXPECT_EQ(v->find("incomplete")->as_int(), 1);
 }
 
 }  // namespace tracker

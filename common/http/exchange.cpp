@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "http/response.hpp"
+#include "http/text.hpp"
 
 namespace http {
 
@@ -51,7 +52,6 @@ namespace {
 // Log fields are quoted; escape quotes, backslashes and control bytes the way nginx does
 // (\xHH), so that one request is always one parseable line.
 void append_escaped(std::string& out, std::string_view v) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
     if (v.empty()) {
         out.push_back('-');
         return;
@@ -59,8 +59,8 @@ void append_escaped(std::string& out, std::string_view v) {
     for (unsigned char c : v) {
         if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) {
             out += "\\x";
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 15]);
+            out.push_back(kHexDigits[c >> 4]);
+            out.push_back(kHexDigits[c & 15]);
         } else {
             out.push_back(static_cast<char>(c));
         }

@@ -32,7 +32,6 @@ std::optional<std::string> percent_decode(std::string_view in, bool plus_as_spac
 }
 
 std::string percent_encode(std::string_view in, bool encode_slash) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
     std::string out;
     out.reserve(in.size());
     for (unsigned char c : in) {
@@ -42,8 +41,8 @@ std::string percent_encode(std::string_view in, bool encode_slash) {
             out.push_back(static_cast<char>(c));
         } else {
             out.push_back('%');
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 15]);
+            out.push_back(kHexDigits[c >> 4]);
+            out.push_back(kHexDigits[c & 15]);
         }
     }
     return out;

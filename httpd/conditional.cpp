@@ -14,6 +14,9 @@ std::string make_etag(std::int64_t mtime_sec, std::int64_t mtime_nsec, std::uint
 }
 
 Decision decide(const http::Request& req, const Validators& v) {
+    // RFC 9110 13.1.1: If-Match ("*" included) is false without a current representation;
+    // If-None-Match is then true, and If-Unmodified-Since has no date to compare (13.1.4).
+    if (!v.exists) return {req.has_header("If-Match") ? 412 : 200, {}};
     const bool get_or_head = req.method == http::Method::get || req.method == http::Method::head;
     // RFC 9110 13.2.2 step 1: If-Match (strong comparison); step 2 only when it is absent.
     if (req.has_header("If-Match")) {
@@ -33,7 +36,9 @@ Decision decide(const http::Request& req, const Validators& v) {
     if (req.has_header("If-Range")) {
         const auto ir = req.header("If-Range");
         if (!ir.empty() && (ir.front() == '"' || ir.starts_with("W/"))) {
-            if (!http::etag_matches(ir, v.etag, false)) return {200, {}};
+            // RFC 9110 13.1.5: exactly one entity-tag, compared strongly (a weak one never
+            // matches); a list is not an If-Range value and matches nothing.
+            if (ir != v.etag || v.etag.starts_with("W/")) return {200, {}};
         } else {
             // RFC 9110 13.1.5: a date validator must match exactly.
             auto t = http::parse_http_date(ir);

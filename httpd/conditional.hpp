@@ -1,5 +1,5 @@
-// What to answer for a GET/HEAD of a static representation, given its validators:
-// preconditions (RFC 9110 13.2.2) and ranges (RFC 9110 14). Pure: no I/O.
+// What to answer for a request on a static representation, given its validators:
+// preconditions (RFC 9110 13.2.2) for every method, and ranges (RFC 9110 14) for GET. Pure: no I/O.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +17,7 @@ struct Validators {
     std::uint64_t size = 0;
     std::time_t mtime = 0;  ///< Last-Modified, whole seconds
     std::string_view etag;  ///< strong entity-tag, quoted ("\"1a-2b\"")
+    bool exists = true;     ///< false: no current representation (a PUT that creates the file)
 };
 
 struct Decision {
@@ -27,6 +28,7 @@ struct Decision {
 /// Evaluates If-Match, If-Unmodified-Since, If-None-Match, If-Modified-Since, If-Range and
 /// Range, in the order RFC 9110 13.2.2 prescribes. `method` is the request method; ranges
 /// apply to GET only, 304 to GET/HEAD (other methods get 412 where a GET would get 304).
+/// Without a current representation only If-Match can fail (412; RFC 9110 13.1.1).
 [[nodiscard]] Decision decide(const http::Request& req, const Validators& v);
 
 /// A strong entity-tag from file identity: "\"<mtime-ns hex>-<size hex>\"".

@@ -1,7 +1,5 @@
 #include "httpd/config.hpp"
 
-#include <filesystem>
-
 namespace httpd {
 
 void Config::bind(app::Daemon& d) {
@@ -32,20 +30,11 @@ void Config::bind(app::Daemon& d) {
     o.allow_key("httpd.vhost");
 }
 
-namespace {
-std::string resolve(const std::string& base, const std::string& p) {
-    if (p.empty() || p.front() == '/' || base.empty()) return p;
-    return (std::filesystem::path(base) / p).lexically_normal().string();
-}
-}  // namespace
-
 void Config::finish(app::Daemon& d) {
     const auto& file = d.common().config_file;
-    const std::string base = file.empty() ? std::string() : std::filesystem::path(file).parent_path().string();
-    const bool root_from_flag = d.cli().get_option("--root")->count() > 0;
-    if (!root_from_flag) root = resolve(base.empty() ? "." : base, root);
-    if (!access_log.empty() && access_log != "-" && d.cli().get_option("--access-log")->count() == 0)
-        access_log = resolve(base, access_log);
+    // Paths in the file are relative to the file; paths given as flags to the working directory.
+    root = d.config_path(root, "--root");
+    if (access_log != "-") access_log = d.config_path(access_log, "--access-log");
     vhosts.clear();
     if (const auto* node = app::find_key(d.config(), "httpd.vhost")) {
         const auto* arr = node->as_array();
@@ -56,7 +45,7 @@ void Config::finish(app::Daemon& d) {
             VirtualHost vh;
             auto r = (*t)["root"].value<std::string>();
             if (!r) throw app::ConfigError(file + ": httpd.vhost.root: expected a string");
-            vh.root = resolve(base.empty() ? "." : base, *r);
+            vh.root = app::path_in_file(file, *r);
             if (auto n = (*t)["names"].as_array()) {
                 for (const auto& x : *n)
                     if (auto s = x.value<std::string>()) vh.names.push_back(*s);
@@ -67,20 +56,6 @@ void Config::finish(app::Daemon& d) {
             vhosts.push_back(std::move(vh));
         }
     }
-}
-
-http::ServerLimits Config::limits() const {
-    http::ServerLimits l;
-    l.parser.max_request_line = max_request_line;
-    l.parser.max_header_bytes = max_header_bytes;
-    l.parser.max_headers = max_headers;
-    l.max_body = max_body;
-    l.max_requests = max_requests;
-    l.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
-    l.header_timeout = std::chrono::milliseconds(header_timeout_ms);
-    l.body_timeout = std::chrono::milliseconds(body_timeout_ms);
-    l.send_timeout = std::chrono::milliseconds(send_timeout_ms);
-    return l;
 }
 
 }  // namespace httpd

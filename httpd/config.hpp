@@ -1,11 +1,12 @@
 // httpd configuration: flags and TOML keys (section [httpd]), virtual hosts.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "app/daemon.hpp"
-#include "http/server.hpp"
 
 namespace httpd {
 
@@ -46,8 +47,6 @@ struct Config {
     /// Reads [[httpd.vhost]] and resolves relative paths against the config file's directory.
     /// Throws app::ConfigError.
     void finish(app::Daemon& d);
-    /// The driver's limits from these settings.
-    [[nodiscard]] http::ServerLimits limits() const;
 };
 
 }  // namespace httpd

@@ -1,60 +1,15 @@
 #include "httpd/files.hpp"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
-#include <climits>
 
+#include "fs/open.hpp"
 #include "http/date.hpp"
 #include "httpd/conditional.hpp"
 
 namespace httpd {
-
-namespace {
-// Without openat2 (old kernels, some sandboxes): open, then check where the descriptor
-// really points. Racy against a concurrent rename, which openat2 is not.
-int open_checked(int root_fd, const char* path, int flags, mode_t mode) {
-    const int fd = ::openat(root_fd, path, flags | O_CLOEXEC, mode);
-    if (fd < 0) return -errno;
-    char root_link[64], fd_link[64];
-    std::snprintf(root_link, sizeof root_link, "/proc/self/fd/%d", root_fd);
-    std::snprintf(fd_link, sizeof fd_link, "/proc/self/fd/%d", fd);
-    char root_path[PATH_MAX], fd_path[PATH_MAX];
-    const ssize_t rn = ::readlink(root_link, root_path, sizeof root_path - 1);
-    const ssize_t fn = ::readlink(fd_link, fd_path, sizeof fd_path - 1);
-    if (rn <= 0 || fn <= 0) {
-        ::close(fd);
-        return -EACCES;
-    }
-    const std::string_view r(root_path, static_cast<std::size_t>(rn)), f(fd_path, static_cast<std::size_t>(fn));
-    const bool inside = f == r || (f.starts_with(r) && (r == "/" || f[r.size()] == '/'));
-    if (!inside) {
-        ::close(fd);
-        return -EXDEV;
-    }
-    return fd;
-}
-}  // namespace
-
-int open_beneath(int root_fd, const std::string& relative, int flags, mode_t mode) {
-    const char* path = relative.empty() ? "." : relative.c_str();
-    static std::atomic<bool> have_openat2{true};
-    if (have_openat2.load(std::memory_order_relaxed)) {
-        open_how how{};
-        how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
-        how.mode = (flags & O_CREAT) ? mode : 0;
-        how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-        const long fd = ::syscall(SYS_openat2, root_fd, path, &how, sizeof how);
-        if (fd >= 0) return static_cast<int>(fd);
-        if (errno != ENOSYS) return -errno;
-        have_openat2.store(false, std::memory_order_relaxed);
-    }
-    return open_checked(root_fd, path, flags, mode);
-}
 
 FileCache::FileCache(std::size_t max_entries, std::size_t max_file, const MimeTypes& mime, std::string default_type)
     : max_entries_(max_entries), max_file_(max_file), mime_(mime), default_type_(std::move(default_type)) {}
@@ -106,29 +61,29 @@ FileCache::Result FileCache::get(int root_fd, int root_id, const std::string& re
         if (::fstatat(root_fd, path, &st, 0) == 0 && same_file(st, *it->second)) {
             res.meta = it->second;
             if (!want_fd || !res.meta->regular || res.meta->has_data) return res;
-            const int fd = open_beneath(root_fd, relative, O_RDONLY);
-            if (fd < 0) {
+            auto opened = fs::open_beneath(root_fd, relative, O_RDONLY);
+            if (!opened) {
                 res.meta.reset();
-                res.error = -fd;
+                res.error = opened.error;
                 return res;
             }
-            res.fd.reset(fd);
+            res.fd = std::move(opened.file);
             return res;
         }
         map_.erase(it);
     }
-    const int fd = open_beneath(root_fd, relative, O_RDONLY | O_NONBLOCK);
-    if (fd < 0) {
-        res.error = -fd;
+    auto opened = fs::open_beneath(root_fd, relative, O_RDONLY | O_NONBLOCK);
+    if (!opened) {
+        res.error = opened.error;
         return res;
     }
-    http::FileHandle handle(fd);
+    fs::FileHandle handle = std::move(opened.file);
     struct stat st;
-    if (::fstat(fd, &st) != 0) {
+    if (::fstat(handle.get(), &st) != 0) {
         res.error = errno;
         return res;
     }
-    auto meta = build(fd, st, relative);
+    auto meta = build(handle.get(), st, relative);
     if (map_.size() >= max_entries_) map_.clear();  // crude but bounded; a working set refills quickly
     if (max_entries_ > 0) map_[key_] = meta;
     res.meta = std::move(meta);

@@ -1,4 +1,4 @@
-// Opening files beneath a root, and the per-thread file metadata cache.
+// The per-thread file metadata cache (files are opened beneath a root with fs::open_beneath).
 #pragma once
 
 #include <sys/stat.h>
@@ -9,15 +9,10 @@
 #include <string>
 #include <unordered_map>
 
-#include "http/server.hpp"
+#include "fs/file_handle.hpp"
 #include "httpd/mime.hpp"
 
 namespace httpd {
-
-/// Opens `relative` ("" = the root itself) beneath the directory `root_fd`: neither ".."
-/// nor a symlink may resolve outside it (openat2 RESOLVE_BENEATH). Returns the descriptor,
-/// or -errno: -EXDEV (or -ELOOP) for an escape, -ENOENT, -EACCES, ...
-[[nodiscard]] int open_beneath(int root_fd, const std::string& relative, int flags, mode_t mode = 0);
 
 /// What we know about one file or directory, from fstat on a descriptor we opened safely.
 struct FileMeta {
@@ -45,7 +40,7 @@ public:
     struct Result {
         int error = 0;                         ///< 0 or an errno value (ENOENT, EXDEV, ...)
         std::shared_ptr<const FileMeta> meta;  ///< set when error == 0
-        http::FileHandle fd;                   ///< open file when the body must come from disk
+        fs::FileHandle fd;                     ///< open file when the body must come from disk
     };
     /// Looks up `relative` under `root_fd` (`root_id` distinguishes roots in the key).
     /// `want_fd`: open a descriptor for a regular file not held in memory.

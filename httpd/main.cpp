@@ -6,6 +6,28 @@
 #include "httpd/config.hpp"
 #include "httpd/site.hpp"
 
+namespace {
+
+// The session driver's options: the configured limits and the site's hooks.
+http::ServerOptions server_options(const httpd::Config& cfg, const httpd::Site& site) {
+    http::ServerOptions o;
+    o.limits.parser = {cfg.max_request_line, cfg.max_header_bytes, cfg.max_headers};
+    o.limits.max_body = cfg.max_body;
+    o.limits.max_requests = cfg.max_requests;
+    o.limits.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);
+    o.limits.header_timeout = std::chrono::milliseconds(cfg.header_timeout_ms);
+    o.limits.body_timeout = std::chrono::milliseconds(cfg.body_timeout_ms);
+    o.limits.send_timeout = std::chrono::milliseconds(cfg.send_timeout_ms);
+    o.server_name = cfg.server_name;
+    if (!cfg.access_log.empty()) o.log = [&site](const http::LogEntry& e) { site.log(e); };
+    o.before_body = [&site](const http::ServerRequest& rq, http::Response& resp) {
+        return site.refuse_early(rq, resp);
+    };
+    return o;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     app::Daemon d("httpd", "HTTP/1.1 origin server: static files, virtual hosts, PUT/DELETE, forms");
     httpd::Config cfg;
@@ -17,7 +39,7 @@ int main(int argc, char** argv) {
     return d.main(argc, argv, [&](app::Daemon& daemon, net::Runtime& rt) {
         cfg.finish(daemon);
         site = std::make_unique<httpd::Site>(cfg);
-        opts = site->server_options();
+        opts = server_options(cfg, *site);
         handler = [s = site.get()](const http::ServerRequest& rq, http::Response& resp) -> net::task<void> {
             s->handle(rq, resp);
             co_return;
@@ -25,8 +47,7 @@ int main(int argc, char** argv) {
         auto eps = rt.add_tcp({.name = "http",
                                .listen = daemon.listen(),
                                .limits = {cfg.max_connections, cfg.max_per_address},
-                               .busy_reply = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
-                                             "Connection: close\r\n\r\n"},
+                               .busy_reply = std::string(http::kBusyReply)},
                               [&](net::Stream& s) { return http::serve(s, handler, opts); });
         daemon.announce("http", eps);
         daemon.on_reload([&](const toml::table&) {

@@ -1,6 +1,5 @@
 #include "httpd/path.hpp"
 
-#include "http/message.hpp"
 #include "http/url.hpp"
 
 namespace httpd {
@@ -11,19 +10,6 @@ int status_for(PathError e) {
         case PathError::forbidden: return 403;
         default: return 400;
     }
-}
-
-std::string_view target_path(std::string_view target) {
-    target = target.substr(0, target.find('?'));
-    // RFC 9112 3.2.2: absolute-form; the authority was already taken as Host.
-    for (std::string_view scheme : {"http://", "https://"}) {
-        if (target.size() >= scheme.size() && http::iequals(target.substr(0, scheme.size()), scheme)) {
-            target.remove_prefix(scheme.size());
-            const auto slash = target.find('/');
-            return slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
-        }
-    }
-    return target;
 }
 
 SafePath resolve_path(std::string_view encoded) {

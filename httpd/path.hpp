@@ -29,7 +29,4 @@ struct SafePath {
 /// symlinks are checked when the file is opened.
 [[nodiscard]] SafePath resolve_path(std::string_view encoded);
 
-/// The path of an origin-form or absolute-form request target ("http://h/x?y" -> "/x").
-[[nodiscard]] std::string_view target_path(std::string_view target);
-
 }  // namespace httpd

@@ -10,9 +10,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <random>
 
+#include "fs/open.hpp"
 #include "http/response.hpp"
 #include "http/url.hpp"
 #include "httpd/conditional.hpp"
@@ -48,6 +50,14 @@ bool is_urlencoded(std::string_view content_type) {
     std::string_view t = content_type.substr(0, semi);
     while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
     return t.empty() || http::iequals(t, "application/x-www-form-urlencoded");
+}
+
+// RFC 9110 14.5: a PUT with Content-Range is a partial update we do not do; applying it as
+// the whole file would replace the file with the fragment. True: `resp` is the 400.
+bool refuse_partial_put(const http::Request& req, http::Response& resp) {
+    if (req.method != http::Method::put || !req.has_header("Content-Range")) return false;
+    http::set_error(resp, 400, "PUT with Content-Range (a partial update) is not supported.");
+    return true;
 }
 
 std::atomic<int> g_root_ids{0};
@@ -106,15 +116,6 @@ void Site::log(const http::LogEntry& e) const {
     (void)n;
 }
 
-http::ServerOptions Site::server_options() const {
-    http::ServerOptions o;
-    o.limits = cfg_.limits();
-    o.server_name = cfg_.server_name;
-    if (log_fd_.load() >= 0 || !cfg_.access_log.empty()) o.log = [this](const http::LogEntry& e) { log(e); };
-    o.before_body = [this](const http::ServerRequest& rq, http::Response& resp) { return refuse_early(rq, resp); };
-    return o;
-}
-
 FileCache& Site::cache() const {
     // Shared-nothing workers: each thread has its own cache, no locks on the hot path.
     thread_local std::unique_ptr<FileCache> t_cache;
@@ -154,14 +155,14 @@ bool Site::refuse_early(const http::ServerRequest& rq, http::Response& resp) con
         handle(rq, resp);
         return true;
     }
-    const SafePath sp = resolve_path(target_path(req.target));
+    const SafePath sp = resolve_path(req.path());
     if (sp.error != PathError::none) {
         http::set_error(resp, status_for(sp.error));
         return true;
     }
     const bool form = std::find(cfg_.forms.begin(), cfg_.forms.end(), sp.url) != cfg_.forms.end();
     const bool allowed = req.method == Method::post ? form : writable(sp.url);
-    if (allowed) return false;
+    if (allowed) return refuse_partial_put(req, resp);
     http::set_error(resp, 405);
     resp.add_header("Allow", allow_for(sp.url));
     return true;
@@ -180,7 +181,7 @@ void Site::handle(const http::ServerRequest& rq, http::Response& resp) const {
         resp.add_header("Allow", "GET, HEAD, POST, PUT, DELETE, OPTIONS");
         return;
     }
-    const SafePath sp = resolve_path(target_path(req.target));
+    const SafePath sp = resolve_path(req.path());
     if (sp.error != PathError::none) {
         http::set_error(resp, status_for(sp.error));
         return;
@@ -207,7 +208,7 @@ void Site::handle(const http::ServerRequest& rq, http::Response& resp) const {
             break;
         case Method::del:
             if (writable(sp.url)) {
-                delete_file(root, sp, resp);
+                delete_file(req, root, sp, resp);
                 return;
             }
             break;
@@ -290,7 +291,7 @@ void Site::serve_file(const http::ServerRequest& rq, const Root& root, const Saf
 
 void Site::serve_form(const http::ServerRequest& rq, const SafePath& sp, http::Response& resp) const {
     const http::Request& req = rq.head;
-    std::vector<http::QueryParam> params;
+    http::QueryParams params;
     std::string note;
     std::string_view source = req.query();
     if (req.method == http::Method::post) {
@@ -313,7 +314,7 @@ void Site::serve_form(const http::ServerRequest& rq, const SafePath& sp, http::R
     b += ": ";
     b += std::to_string(params.size());
     b += " field(s).</p>\n<ul>\n";
-    for (const auto& p : params) {
+    for (const auto& p : params.all()) {
         b += "<li><b>" + http::html_escape(p.key) + "</b>";
         if (p.has_value) b += " = " + http::html_escape(p.value);
         b += "</li>\n";
@@ -326,6 +327,56 @@ void Site::serve_form(const http::ServerRequest& rq, const SafePath& sp, http::R
 }
 
 namespace {
+// If-Match, If-None-Match and If-Unmodified-Since of a PUT or DELETE, against the file as it
+// is now (`st`; nullptr if there is none). False: `resp` is the 412.
+bool preconditions_hold(const http::Request& req, const struct stat* st, http::Response& resp) {
+    Validators v;
+    std::string etag;
+    if (st != nullptr) {
+        etag = make_etag(st->st_mtim.tv_sec, st->st_mtim.tv_nsec, static_cast<std::uint64_t>(st->st_size));
+        v = {static_cast<std::uint64_t>(st->st_size), st->st_mtim.tv_sec, etag, true};
+    } else {
+        v.exists = false;
+    }
+    if (decide(req, v).status != 412) return true;
+    http::set_error(resp, 412);
+    return false;
+}
+
+// Writes `data` to a temporary file in `dir_fd` and renames it over `name`: readers see the
+// old file or the new one, never half of one, and the cache sees a new inode. The temporary
+// name has a fixed length, so that every name the file system accepts can be stored.
+// Returns 0 or an errno value.
+int store_file(int dir_fd, const std::string& name, std::string_view data) {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    char tmp[32];
+    fs::FileHandle out;
+    for (int attempt = 0; attempt < 8 && !out; ++attempt) {
+        std::snprintf(tmp, sizeof tmp, ".put-%016llx", static_cast<unsigned long long>(rng()));
+        out.reset(::openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
+        if (!out && errno != EEXIST) return errno;
+    }
+    if (!out) return EEXIST;
+    int err = 0;
+    while (!data.empty() && err == 0) {
+        const ssize_t n = ::write(out.get(), data.data(), data.size());
+        if (n > 0) data.remove_prefix(static_cast<std::size_t>(n));
+        else err = n < 0 ? errno : EIO;
+    }
+    out.reset();
+    if (err == 0 && ::renameat(dir_fd, tmp, dir_fd, name.c_str()) != 0) err = errno;
+    if (err != 0) ::unlinkat(dir_fd, tmp, 0);
+    return err;
+}
+
+// A PUT that failed with `err`: a name the file system refuses is the client's (414),
+// anything else ours.
+void put_error(http::Response& resp, int err) {
+    if (err == ENAMETOOLONG) http::set_error(resp, 414, "The file name is longer than the file system allows.");
+    else if (err == EACCES || err == EPERM || err == EROFS) http::set_error(resp, 403);
+    else http::set_error(resp, 500, "Could not store the file.");
+}
+
 // Splits "a/b/c" into the parent directory "a/b/" and the name "c".
 void split_parent(const std::string& rel, std::string& parent, std::string& name) {
     const auto slash = rel.rfind('/');
@@ -335,49 +386,35 @@ void split_parent(const std::string& rel, std::string& parent, std::string& name
 }  // namespace
 
 void Site::put_file(const http::ServerRequest& rq, const Root& root, const SafePath& sp, http::Response& resp) const {
+    if (refuse_partial_put(rq.head, resp)) return;
     if (sp.directory || sp.relative.empty()) {
         http::set_error(resp, 409, "PUT needs a file name.");
         return;
     }
     std::string parent, name;
     split_parent(sp.relative, parent, name);
-    const int pfd = open_beneath(root.fd, parent, O_PATH | O_DIRECTORY);
-    if (pfd < 0) {
+    const auto dir = fs::open_beneath(root.fd, parent, O_PATH | O_DIRECTORY);
+    if (!dir) {
         // RFC 9110 9.3.4: no intermediate directories are created.
-        http::set_error(resp, -pfd == ENOENT ? 409 : errno_status(-pfd), "The parent directory does not exist.");
+        http::set_error(resp, dir.error == ENOENT ? 409 : errno_status(dir.error),
+                        "The parent directory does not exist.");
         return;
     }
-    const http::FileHandle parent_fd(pfd);
+    const int pfd = dir.file.get();
     struct stat st;
     const bool existed = ::fstatat(pfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (!existed && errno != ENOENT) {
+        put_error(resp, errno);
+        return;
+    }
     if (existed && S_ISDIR(st.st_mode)) {
         http::set_error(resp, 409, "A directory of that name exists.");
         return;
     }
-    // Write a temporary file and rename it over the target: readers see the old or the new
-    // file, never half of one, and the cache sees a new inode.
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    const std::string tmp = "." + name + ".put-" + std::to_string(rng() % 1000000000);
-    const int fd = ::openat(pfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) {
-        http::set_error(resp, errno_status(errno));
-        return;
-    }
-    http::FileHandle out(fd);
-    std::string_view data = rq.body;
-    bool ok = true;
-    while (!data.empty()) {
-        const ssize_t n = ::write(fd, data.data(), data.size());
-        if (n <= 0) {
-            ok = false;
-            break;
-        }
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    out.reset();
-    if (!ok || ::renameat(pfd, tmp.c_str(), pfd, name.c_str()) != 0) {
-        ::unlinkat(pfd, tmp.c_str(), 0);
-        http::set_error(resp, 500, "Could not store the file.");
+    // RFC 9110 13.2.1: preconditions are evaluated before the method is performed.
+    if (!preconditions_hold(rq.head, existed ? &st : nullptr, resp)) return;
+    if (const int err = store_file(pfd, name, rq.body); err != 0) {
+        put_error(resp, err);
         return;
     }
     if (existed) {
@@ -388,19 +425,19 @@ void Site::put_file(const http::ServerRequest& rq, const Root& root, const SafeP
     }
 }
 
-void Site::delete_file(const Root& root, const SafePath& sp, http::Response& resp) const {
+void Site::delete_file(const http::Request& req, const Root& root, const SafePath& sp, http::Response& resp) const {
     if (sp.directory || sp.relative.empty()) {
         http::set_error(resp, 409, "Directories are not deleted.");
         return;
     }
     std::string parent, name;
     split_parent(sp.relative, parent, name);
-    const int pfd = open_beneath(root.fd, parent, O_PATH | O_DIRECTORY);
-    if (pfd < 0) {
-        http::set_error(resp, errno_status(-pfd));
+    const auto dir = fs::open_beneath(root.fd, parent, O_PATH | O_DIRECTORY);
+    if (!dir) {
+        http::set_error(resp, errno_status(dir.error));
         return;
     }
-    const http::FileHandle parent_fd(pfd);
+    const int pfd = dir.file.get();
     struct stat st;
     if (::fstatat(pfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         http::set_error(resp, errno_status(errno));
@@ -410,6 +447,7 @@ void Site::delete_file(const Root& root, const SafePath& sp, http::Response& res
         http::set_error(resp, 409, "Directories are not deleted.");
         return;
     }
+    if (!preconditions_hold(req, &st, resp)) return;
     if (::unlinkat(pfd, name.c_str(), 0) != 0) {
         http::set_error(resp, errno_status(errno));
         return;
@@ -418,17 +456,18 @@ void Site::delete_file(const Root& root, const SafePath& sp, http::Response& res
 }
 
 void Site::list_directory(const Root& root, const SafePath& sp, http::Response& resp) const {
-    const int fd = open_beneath(root.fd, sp.relative, O_RDONLY | O_DIRECTORY);
-    if (fd < 0) {
-        http::set_error(resp, errno_status(-fd));
+    auto opened = fs::open_beneath(root.fd, sp.relative, O_RDONLY | O_DIRECTORY);
+    if (!opened) {
+        http::set_error(resp, errno_status(opened.error));
         return;
     }
+    const int fd = opened.file.get();
     DIR* dir = ::fdopendir(fd);
     if (!dir) {
-        ::close(fd);
         http::set_error(resp, 500);
         return;
     }
+    (void)opened.file.release();  // the DIR owns it now
     std::vector<std::pair<std::string, bool>> entries;
     while (const dirent* e = ::readdir(dir)) {
         const std::string_view n = e->d_name;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "http/server.hpp"
+#include "http/exchange.hpp"
 #include "httpd/config.hpp"
 #include "httpd/mime.hpp"
 #include "httpd/path.hpp"
@@ -34,8 +34,6 @@ public:
     void log(const http::LogEntry& e) const;
     /// Reopens the access log file (after rotation; SIGHUP).
     void reopen_log();
-    /// The session driver's options (limits, Server name, log hook bound to this site).
-    [[nodiscard]] http::ServerOptions server_options() const;
 
 private:
     struct Root {
@@ -49,7 +47,7 @@ private:
     void serve_file(const http::ServerRequest& req, const Root& root, const SafePath& sp, http::Response& resp) const;
     void serve_form(const http::ServerRequest& req, const SafePath& sp, http::Response& resp) const;
     void put_file(const http::ServerRequest& req, const Root& root, const SafePath& sp, http::Response& resp) const;
-    void delete_file(const Root& root, const SafePath& sp, http::Response& resp) const;
+    void delete_file(const http::Request& req, const Root& root, const SafePath& sp, http::Response& resp) const;
     void list_directory(const Root& root, const SafePath& sp, http::Response& resp) const;
     [[nodiscard]] bool writable(const std::string& url) const;
     [[nodiscard]] std::string allow_for(const std::string& url) const;

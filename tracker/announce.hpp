@@ -9,16 +9,14 @@
 #include <string_view>
 #include <vector>
 
+#include "http/url.hpp"
 #include "tracker/swarm.hpp"
 #include "tracker/types.hpp"
 
 namespace tracker {
 
 /// One decoded query parameter (raw bytes: info_hash and peer_id are binary).
-struct Param {
-    std::string_view key;
-    std::string_view value;
-};
+using Param = http::QueryParam;
 
 struct NumwantPolicy {
     std::uint32_t default_numwant = 50;  ///< when the client sends none

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <filesystem>
 
 #include "http/server.hpp"
 #include "net/endpoint.hpp"
@@ -15,8 +14,8 @@ namespace tracker {
 void add_options(app::Daemon& d, ServiceConfig& c) {
     auto& o = d.options();
     o.add("--listen-udp", "tracker.listen_udp", c.listen_udp, "UDP tracker (BEP 15) address HOST:PORT (repeatable)");
-    o.add("--whitelist", "", c.whitelist_flag, "whitelist mode: file of hex info_hashes (reloaded on SIGHUP)");
-    o.add("", "tracker.whitelist", c.whitelist_key, "whitelist file, relative to the config file");
+    o.add("--whitelist", "tracker.whitelist", c.whitelist,
+          "whitelist mode: file of hex info_hashes, reloaded on SIGHUP (in the config file: relative to it)");
     o.add("--interval", "tracker.interval", c.interval, "seconds between announces");
     o.add("--min-interval", "tracker.min_interval", c.min_interval, "minimum seconds between announces");
     o.add("--numwant", "tracker.default_numwant", c.default_numwant, "peers handed out when the client asks none");
@@ -68,9 +67,7 @@ void schedule_tick(std::shared_ptr<asio::steady_timer> timer, std::shared_ptr<Tr
     });
 }
 
-}  // namespace
-
-void setup(app::Daemon& d, net::Runtime& rt, const ServiceConfig& cfg, Service& svc) {
+TrackerOptions tracker_options(const ServiceConfig& cfg, bool whitelist_mode) {
     TrackerOptions opts;
     opts.interval = cfg.interval;
     opts.min_interval = std::min(cfg.min_interval, cfg.interval);
@@ -81,83 +78,71 @@ void setup(app::Daemon& d, net::Runtime& rt, const ServiceConfig& cfg, Service& 
     // Sweep twice per timeout (at most every 30 s): a silent peer lingers at most 1.5 timeouts.
     opts.expire_every_ms =
         static_cast<std::uint32_t>(std::clamp<std::uint64_t>(std::uint64_t{cfg.peer_timeout} * 500, 1000, 30000));
+    opts.whitelist_mode = whitelist_mode;
+    return opts;
+}
 
-    if (!cfg.whitelist_flag.empty()) {
-        svc.whitelist_path = cfg.whitelist_flag;
-    } else if (!cfg.whitelist_key.empty()) {
-        std::filesystem::path p(cfg.whitelist_key);
-        if (p.is_relative() && !d.common().config_file.empty()) {
-            p = std::filesystem::path(d.common().config_file).parent_path() / p;
-        }
-        svc.whitelist_path = p.string();
-    }
-    opts.whitelist_mode = !svc.whitelist_path.empty();
-
+// The tracker over an in-memory store, with its whitelist loaded (whitelist mode).
+std::shared_ptr<Tracker> make_tracker(const ServiceConfig& cfg, const std::string& whitelist_path) {
+    const TrackerOptions opts = tracker_options(cfg, !whitelist_path.empty());
     MemoryStoreOptions store_opts;
     store_opts.peer_timeout = cfg.peer_timeout;
     store_opts.max_peers = cfg.max_peers;
     store_opts.max_torrents = cfg.max_torrents;
     store_opts.keep_empty_torrents = opts.whitelist_mode;
-    svc.tracker = std::make_shared<Tracker>(opts, std::make_shared<MemorySwarmStore>(store_opts));
+    auto tracker = std::make_shared<Tracker>(opts, std::make_shared<MemorySwarmStore>(store_opts));
     if (opts.whitelist_mode) {
-        svc.tracker->whitelist().replace(read_whitelist(svc.whitelist_path));
-        spdlog::info("whitelist mode: {} info_hash(es) from {}", svc.tracker->whitelist().size(), svc.whitelist_path);
+        tracker->whitelist().replace(read_whitelist(whitelist_path));
+        spdlog::info("whitelist mode: {} info_hash(es) from {}", tracker->whitelist().size(), whitelist_path);
     }
+    return tracker;
+}
 
-    // HTTP: the shared session driver; the routes are pure.
-    auto tracker = svc.tracker;
-    auto http_opts = std::make_shared<http::ServerOptions>();
-    http_opts->limits.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);
-    http_opts->limits.max_requests = cfg.max_requests;
-    http_opts->limits.max_body = 0;  // announces and scrapes are GETs
-    http_opts->server_name = "netsuite-tracker";
-    http_opts->trace_label = "tracker-http";  // beside "tracker-udp", distinct from httpd's "http"
+// HTTP: the shared session driver; the routes are pure.
+void add_http(app::Daemon& d, net::Runtime& rt, const ServiceConfig& cfg, const std::shared_ptr<Tracker>& tracker) {
+    auto opts = std::make_shared<http::ServerOptions>();
+    opts->limits.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);
+    opts->limits.max_requests = cfg.max_requests;
+    opts->limits.max_body = 0;  // announces and scrapes are GETs
+    opts->server_name = "netsuite-tracker";
+    opts->trace_label = "tracker-http";  // beside "tracker-udp", distinct from httpd's "http"
     auto handler = std::make_shared<http::Handler>(
         [tracker](const http::ServerRequest& req, http::Response& resp) -> net::task<void> {
-            const bool tracing = net::Trace::enabled();
-            std::string summary;
-            HttpReply r = route(*tracker, req.head.method_token, req.head.target,
-                                to_peer(req.peer.address(), req.peer.port()), now_ms(), tracing ? &summary : nullptr);
-            resp.status = r.status;
-            resp.add_header("Content-Type", r.content_type);
-            if (r.status == 200 && r.content_type == "text/plain") resp.add_header("Cache-Control", "no-cache");
-            resp.body = std::move(r.body);
-            if (tracing) {
-                net::SessionTrace t("tracker-http", req.session_id, net::to_string(req.peer));
-                t.client(std::string(req.head.method_token) + " " + std::string(req.head.target.substr(0, 200)));
-                t.server(std::to_string(r.status) + " " + summary);
-            }
+            respond(*tracker, req, now_ms(), resp);
             co_return;
         });
-    auto eps =
-        rt.add_tcp({.name = "tracker-http",
-                    .listen = d.listen(),
-                    .limits = {cfg.max_connections, cfg.max_per_address},
-                    .busy_reply = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"},
-                   [handler, http_opts](net::Stream& s) { return http::serve(s, *handler, *http_opts); });
+    auto eps = rt.add_tcp({.name = "tracker-http",
+                           .listen = d.listen(),
+                           .limits = {cfg.max_connections, cfg.max_per_address},
+                           .busy_reply = std::string(http::kBusyReply)},
+                          [handler, opts](net::Stream& s) { return http::serve(s, *handler, *opts); });
     d.announce("tcp", eps);
+}
 
-    // UDP (BEP 15): one datagram in, at most one out, on whichever worker received it.
-    std::vector<net::HostPort> udp_listen;
+// UDP (BEP 15): one datagram in, at most one out, on whichever worker received it.
+void add_udp(app::Daemon& d, net::Runtime& rt, const ServiceConfig& cfg, const std::shared_ptr<Tracker>& tracker) {
+    std::vector<net::HostPort> listen;
     for (const auto& text : cfg.listen_udp) {
         auto hp = net::parse_host_port(text);
         if (!hp) throw app::ConfigError("tracker.listen_udp: not HOST:PORT: " + text);
-        udp_listen.push_back(*hp);
+        listen.push_back(*hp);
     }
-    if (!udp_listen.empty()) {
-        auto ueps = rt.add_udp({.name = "tracker-udp", .listen = udp_listen, .max_datagram = 2048, .max_reply = 4096},
-                               [tracker](std::span<const std::uint8_t> q, const net::udp::endpoint& from,
-                                         std::span<std::uint8_t> reply) -> std::size_t {
-                                   const bool tracing = net::Trace::enabled();
-                                   std::string summary;
-                                   std::size_t n = tracker->datagram(q, to_peer(from.address(), from.port()), now_ms(),
-                                                                     reply, tracing ? &summary : nullptr);
-                                   if (tracing) net::trace_datagram("tracker-udp", from, summary);
-                                   return n;
-                               });
-        d.announce("udp", ueps);
-    }
+    if (listen.empty()) return;
+    auto eps = rt.add_udp({.name = "tracker-udp", .listen = listen, .max_datagram = 2048, .max_reply = 4096},
+                          [tracker](std::span<const std::uint8_t> q, const net::udp::endpoint& from,
+                                    std::span<std::uint8_t> reply) -> std::size_t {
+                              const bool tracing = net::Trace::enabled();
+                              std::string summary;
+                              std::size_t n = tracker->datagram(q, to_peer(from.address(), from.port()), now_ms(),
+                                                                reply, tracing ? &summary : nullptr);
+                              if (tracing) net::trace_datagram("tracker-udp", from, summary);
+                              return n;
+                          });
+    d.announce("udp", eps);
+}
 
+// The once-a-second tick on worker 0, cancelled when the runtime stops.
+void start_tick(net::Runtime& rt, const std::shared_ptr<Tracker>& tracker) {
     auto timer = std::make_shared<asio::steady_timer>(rt.context(0));
     tracker->tick(now_ms());
     schedule_tick(timer, tracker);
@@ -168,7 +153,16 @@ void setup(app::Daemon& d, net::Runtime& rt, const ServiceConfig& cfg, Service& 
             if (auto t = weak_timer.lock()) t->cancel();
         });
     });
+}
 
+}  // namespace
+
+void setup(app::Daemon& d, net::Runtime& rt, const ServiceConfig& cfg, Service& svc) {
+    svc.whitelist_path = d.config_path(cfg.whitelist, "--whitelist");
+    svc.tracker = make_tracker(cfg, svc.whitelist_path);
+    add_http(d, rt, cfg, svc.tracker);
+    add_udp(d, rt, cfg, svc.tracker);
+    start_tick(rt, svc.tracker);
     d.on_reload([&svc](const toml::table&) {
         if (svc.whitelist_path.empty()) return;
         // A bad file keeps the old list (ConfigError is logged by the daemon).

@@ -17,8 +17,8 @@ namespace tracker {
 /// Every configuration value of the daemon (flags and `tracker.toml` keys, see README).
 struct ServiceConfig {
     std::vector<std::string> listen_udp;  ///< --listen-udp / tracker.listen_udp
-    std::string whitelist_flag;           ///< --whitelist FILE (relative to the working directory)
-    std::string whitelist_key;            ///< tracker.whitelist (relative to the config file)
+    std::string whitelist;                ///< --whitelist / tracker.whitelist: a flag's path is relative
+                                          ///< to the working directory, the key's to the config file
     std::uint32_t interval = 1800;
     std::uint32_t min_interval = 900;
     std::uint32_t default_numwant = 50;

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include "http/text.hpp"
+
 namespace tracker {
 
 std::optional<Hash20> hash20_from_bytes(std::string_view s) {
@@ -11,18 +13,11 @@ std::optional<Hash20> hash20_from_bytes(std::string_view s) {
     return h;
 }
 
-static int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 std::optional<Hash20> hash20_from_hex(std::string_view s) {
     if (s.size() != 40) return std::nullopt;
     Hash20 h;
     for (std::size_t i = 0; i < 20; ++i) {
-        int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+        int hi = http::hex_value(s[2 * i]), lo = http::hex_value(s[2 * i + 1]);
         if (hi < 0 || lo < 0) return std::nullopt;
         h[i] = static_cast<std::uint8_t>(hi * 16 + lo);
     }

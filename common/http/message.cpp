@@ -1,5 +1,7 @@
 #include "http/message.hpp"
 
+#include "http/url.hpp"
+
 namespace http {
 
 Method method_from(std::string_view t) {
@@ -85,12 +87,9 @@ std::size_t Request::count(std::string_view name) const {
     return n;
 }
 
-std::string_view Request::path() const { return target.substr(0, target.find('?')); }
+std::string_view Request::path() const { return target_path(target); }
 
-std::string_view Request::query() const {
-    auto q = target.find('?');
-    return q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
-}
+std::string_view Request::query() const { return target_query(target); }
 
 void Request::clear() {
     method = Method::other;

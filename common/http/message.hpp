@@ -48,9 +48,9 @@ struct Request {
     [[nodiscard]] bool has_header(std::string_view name) const;
     /// Number of fields with this name.
     [[nodiscard]] std::size_t count(std::string_view name) const;
-    /// Path part of the target (before '?'), still percent-encoded.
+    /// Path of the target (origin or absolute form, before '?'), still percent-encoded.
     [[nodiscard]] std::string_view path() const;
-    /// Query part of the target (after '?', "" if none), still percent-encoded.
+    /// Query of the target (after '?', "" if none), still percent-encoded.
     [[nodiscard]] std::string_view query() const;
     /// Resets to the default state, keeping the header vector's capacity.
     void clear();

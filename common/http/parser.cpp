@@ -40,6 +40,46 @@ std::string_view trim_ows(std::string_view v) {
     return v;
 }
 
+// RFC 3986 2.3, 2.2: unreserved and sub-delims, the bytes of a reg-name besides %XX.
+bool host_char(char c) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+    return std::string_view("-._~!$&'()*+,;=").find(c) != std::string_view::npos;
+}
+
+// `s` is 1*( host_char / pct-encoded / the extra bytes allowed ).
+bool host_chars(std::string_view s, std::string_view extra) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%') {
+            if (s.size() - i < 3 || hex_value(s[i + 1]) < 0 || hex_value(s[i + 2]) < 0) return false;
+            i += 2;
+        } else if (!host_char(s[i]) && extra.find(s[i]) == std::string_view::npos) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// RFC 9110 7.2 / RFC 3986 3.2.2-3.2.3: Host = uri-host [ ":" port ], where uri-host is an
+// IP-literal ("[" IPv6 / IPvFuture "]"), an IPv4 address or a reg-name (which covers IPv4),
+// and port is *DIGIT. A reg-name may be empty (RFC 9112 3.2: a Host for a URI without one).
+bool valid_host(std::string_view h) {
+    std::string_view port;
+    if (!h.empty() && h.front() == '[') {
+        const auto close = h.find(']');
+        if (close == std::string_view::npos || close == 1 || !host_chars(h.substr(1, close - 1), ":")) return false;
+        const auto rest = h.substr(close + 1);
+        if (!rest.empty() && rest.front() != ':') return false;
+        if (!rest.empty()) port = rest.substr(1);
+    } else {
+        const auto colon = h.find(':');
+        if (!host_chars(h.substr(0, colon), "")) return false;
+        if (colon != std::string_view::npos) port = h.substr(colon + 1);
+    }
+    for (char c : port)
+        if (c < '0' || c > '9') return false;
+    return true;
+}
+
 // Removes the line terminator's CR (the LF is already excluded).
 std::string_view strip_cr(std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -82,6 +122,7 @@ std::string_view to_string(ParseError e) {
         case ParseError::transfer_encoding_http10: return "transfer_encoding_http10";
         case ParseError::missing_host: return "missing_host";
         case ParseError::duplicate_host: return "duplicate_host";
+        case ParseError::bad_host: return "bad_host";
         case ParseError::unsupported_expectation: return "unsupported_expectation";
     }
     return "unknown";
@@ -221,6 +262,8 @@ ParseError RequestParser::finish_semantics() {
                 list.remove_prefix(comma + 1);
             }
         } else if (iequals(n, "host")) {
+            // RFC 9112 3.2: an invalid Host value is a bad request (never a virtual host name).
+            if (!valid_host(h.value)) return ParseError::bad_host;
             ++hosts;
             r.host = h.value;
         } else if (iequals(n, "connection")) {
@@ -238,6 +281,9 @@ ParseError RequestParser::finish_semantics() {
                                 (r.target.size() > 8 && iequals(r.target.substr(0, 8), "https://")))) {
         auto rest = r.target.substr(r.target.find("//") + 2);
         r.host = rest.substr(0, rest.find_first_of("/?"));
+        // RFC 9110 4.2.1: an http URI with an empty host is invalid; 4.2.4: so is userinfo
+        // (no '@' passes valid_host).
+        if (r.host.empty() || !valid_host(r.host)) return ParseError::bad_host;
     }
     if (has_te) {
         // RFC 9112 6.1 / 6.3: TE in 1.0 or together with CL means the framing is faulty.

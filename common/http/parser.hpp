@@ -39,6 +39,7 @@ enum class ParseError {
     transfer_encoding_http10,       ///< 400: Transfer-Encoding in an HTTP/1.0 request (RFC 9112 6.1)
     missing_host,                   ///< 400: HTTP/1.1 request without Host (RFC 9112 3.2)
     duplicate_host,                 ///< 400: more than one Host field
+    bad_host,                       ///< 400: Host (or an absolute-form authority) not uri-host [":" port]
     unsupported_expectation,        ///< 417: Expect other than 100-continue
 };
 

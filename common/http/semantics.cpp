@@ -1,6 +1,6 @@
 #include "http/semantics.hpp"
 
-#include "http/text.hpp"
+#include <cstdint>
 
 #include "http/message.hpp"
 
@@ -10,6 +10,21 @@ std::string_view trim(std::string_view v) {
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
     while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
     return v;
+}
+
+// A byte position, 1*DIGIT (RFC 9110 14.1.1), with no limit on digits: a value past 64 bits
+// saturates, which is past any representation's end (a last-byte-pos is then clamped, a
+// first-byte-pos unsatisfiable). Content-Length keeps the strict 18-digit parse.
+bool parse_position(std::string_view s, std::uint64_t& out) {
+    if (s.empty()) return false;
+    std::uint64_t v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') return false;
+        const auto d = static_cast<std::uint64_t>(c - '0');
+        v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+    }
+    out = v;
+    return true;
 }
 
 std::string_view opaque(std::string_view tag, bool& is_weak) {
@@ -37,16 +52,16 @@ RangeResult evaluate_range(std::string_view value, std::uint64_t size, std::size
             std::uint64_t first = 0, last = 0;
             if (a.empty()) {
                 // suffix-range "-N": the last N bytes
-                if (!parse_decimal(b, last)) return {};
+                if (!parse_position(b, last)) return {};
                 if (last > 0 && size > 0) {
                     ++satisfiable;
                     found = {last >= size ? 0 : size - last, size - 1};
                 }
             } else {
-                if (!parse_decimal(a, first)) return {};
+                if (!parse_position(a, first)) return {};
                 if (b.empty()) {
                     last = size == 0 ? 0 : size - 1;
-                } else if (!parse_decimal(b, last) || last < first) {
+                } else if (!parse_position(b, last) || last < first) {
                     return {};  // invalid syntax: ignore the field
                 }
                 if (first < size) {

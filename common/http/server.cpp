@@ -1,11 +1,8 @@
 #include "http/server.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <exception>
 #include <optional>
 
@@ -17,116 +14,6 @@
 #include "net/trace.hpp"
 
 namespace http {
-
-FileHandle& FileHandle::operator=(FileHandle&& o) noexcept {
-    if (this != &o) reset(o.release());
-    return *this;
-}
-
-void FileHandle::reset(int fd) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-}
-
-bool Response::add_header(std::string_view name, std::string_view value) {
-    return append_header_checked(fields, name, value);
-}
-
-void Response::add_header(std::string_view name, std::uint64_t value) { append_header(fields, name, value); }
-
-void Response::set_file(FileHandle fd, std::uint64_t offset, std::uint64_t length) {
-    file = std::move(fd);
-    file_offset = offset;
-    file_length = length;
-    body.clear();
-}
-
-void Response::clear() {
-    status = 200;
-    fields.clear();
-    body.clear();
-    file.reset();
-    file_offset = file_length = 0;
-    close = false;
-}
-
-void set_error(Response& r, int status, std::string_view detail) {
-    r.status = status;
-    r.fields.clear();
-    r.file.reset();
-    r.file_offset = r.file_length = 0;
-    r.body.clear();
-    if (status_has_no_body(status)) return;
-    std::string title = std::to_string(status);
-    title += ' ';
-    title += reason_phrase(status);
-    r.body = "<html><head><title>" + title + "</title></head><body><h1>" + title + "</h1>";
-    if (!detail.empty()) r.body += "<p>" + html_escape(detail) + "</p>";
-    r.body += "</body></html>\n";
-    r.add_header("Content-Type", "text/html; charset=utf-8");
-}
-
-namespace {
-
-// Log fields are quoted; escape quotes, backslashes and control bytes the way nginx does
-// (\xHH), so that one request is always one parseable line.
-void append_escaped(std::string& out, std::string_view v) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    if (v.empty()) {
-        out.push_back('-');
-        return;
-    }
-    for (unsigned char c : v) {
-        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) {
-            out += "\\x";
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 15]);
-        } else {
-            out.push_back(static_cast<char>(c));
-        }
-    }
-}
-
-void append_number(std::string& out, std::uint64_t v) {
-    char buf[24];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    (void)ec;
-    out.append(buf, end);
-}
-
-}  // namespace
-
-void format_combined_log(const LogEntry& e, std::string& out) {
-    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    out += e.peer.address().to_string();
-    out += " - - [";
-    std::tm tm{};
-    gmtime_r(&e.time, &tm);
-    char tbuf[40];
-    const int n = std::snprintf(tbuf, sizeof tbuf, "%02d/%s/%04d:%02d:%02d:%02d +0000", tm.tm_mday,
-                                kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    out.append(tbuf, static_cast<std::size_t>(n > 0 ? n : 0));
-    out += "] \"";
-    if (e.request != nullptr) {
-        append_escaped(out, e.request->method_token);
-        out.push_back(' ');
-        append_escaped(out, e.request->target);
-        out += e.request->version_minor == 0 ? " HTTP/1.0" : " HTTP/1.1";
-    } else {
-        out.push_back('-');
-    }
-    out += "\" ";
-    append_number(out, static_cast<std::uint64_t>(e.status));
-    out.push_back(' ');
-    if (e.body_bytes == 0) out.push_back('-');
-    else append_number(out, e.body_bytes);
-    out += " \"";
-    append_escaped(out, e.request ? e.request->header("Referer") : std::string_view{});
-    out += "\" \"";
-    append_escaped(out, e.request ? e.request->header("User-Agent") : std::string_view{});
-    out.push_back('"');
-}
 
 namespace {
 
@@ -143,7 +30,12 @@ enum class BodyOutcome { ok, closed, failed };
 class Session {
 public:
     Session(net::Stream& s, const Handler& h, const ServerOptions& o)
-        : s_(s), handler_(h), opts_(o), reader_(s, o.limits.parser.max_header_bytes + 4), parser_(o.limits.parser) {
+        : s_(s),
+          handler_(h),
+          opts_(o),
+          peer_{s.peer().address().to_string(), s.peer().port()},
+          reader_(s, o.limits.parser.max_header_bytes + 4),
+          parser_(o.limits.parser) {
         if (net::Trace::enabled()) {
             trace_.emplace(o.trace_label, s.id(), net::to_string(s.peer()));
             trace_->note("connected");
@@ -158,13 +50,18 @@ public:
     net::task<void> run();
 
 private:
+    net::task<bool> read_request(std::size_t& used);
+    net::task<bool> receive_body(const Request& req, std::time_t started, std::size_t& used);
+    net::task<bool> answer_early(const Request& req, std::time_t started);
+    net::task<void> handle(const Request& req);
+    net::task<bool> finish(const Request& req, std::time_t started, std::size_t used);
     net::task<bool> read_head(ParseResult& pr);
     net::task<BodyOutcome> read_body(int& status);
     net::task<std::uint64_t> write_response(bool head_only, int version_minor, bool keep, net::error_code& ec);
     net::task<void> fail(int status, std::string_view detail, const Request* req = nullptr);
     net::task<void> linger();
     void log(const Request* req, int status, std::uint64_t bytes, std::time_t t) const {
-        if (opts_.log) opts_.log(LogEntry{s_.peer(), req, status, bytes, t});
+        if (opts_.log) opts_.log(LogEntry{peer_, req, status, bytes, t});
     }
 
     // An idle keep-alive connection should cost little memory: keep small buffers for reuse,
@@ -178,6 +75,7 @@ private:
     net::Stream& s_;
     const Handler& handler_;
     const ServerOptions& opts_;
+    const Peer peer_;
     net::Reader reader_;
     RequestParser parser_;
     ChunkedDecoder chunked_;
@@ -284,7 +182,10 @@ net::task<std::uint64_t> Session::write_response(bool head_only, int version_min
     if (!keep) out_ += "Connection: close\r\n";
     else if (version_minor == 0) out_ += "Connection: keep-alive\r\n";
     end_head(out_);
-    if (trace_) trace_->server(std::string_view(out_).substr(0, out_.size() - 4));
+    if (trace_) {
+        trace_->server(std::string_view(out_).substr(0, out_.size() - 4));
+        if (!resp_.note.empty()) trace_->note(resp_.note);
+    }
 
     const bool send_body = !no_body && !head_only && resp_.body_length() > 0;
     s_.expires_after(opts_.limits.send_timeout);
@@ -336,101 +237,124 @@ net::task<void> Session::linger() {
     }
 }
 
-net::task<void> Session::run() {
+// Reads the next request head. Returns false when the connection ends instead (closed,
+// idle timeout, or a malformed head, answered here). `used` is the head's length.
+net::task<bool> Session::read_request(std::size_t& used) {
+    ParseResult pr;
+    if (!co_await read_head(pr)) co_return false;
+    if (pr.status == ParseStatus::error) {
+        if (trace_) trace_->note(std::string("bad request: ") + std::string(to_string(pr.error)));
+        co_await fail(status_for(pr.error), to_string(pr.error));
+        co_return false;
+    }
+    ++served_;
+    if (trace_) {
+        auto head = reader_.data().substr(0, pr.consumed);
+        while (!head.empty() && (head.back() == '\n' || head.back() == '\r')) head.remove_suffix(1);
+        trace_->client(head);
+    }
+    used = pr.consumed;
+    body_.clear();
+    co_return true;
+}
+
+// Reads the body of `req` into body_. Returns false when the connection ends instead (the
+// client left, or the body was refused: 413, before_body, 400/408, all answered here).
+// The head moves to head_copy_ first, so `used` becomes 0.
+net::task<bool> Session::receive_body(const Request& req, std::time_t started, std::size_t& used) {
     const auto& lim = opts_.limits;
+    if (req.body == BodyKind::length && req.content_length > lim.max_body) {
+        co_await fail(413, "The request body is larger than allowed.", &req);
+        co_return false;
+    }
+    if (opts_.before_body && co_await answer_early(req, started)) co_return false;
+    // The reader may move its bytes while the body arrives: re-parse the head from a stable
+    // copy so the request's views stay valid.
+    head_copy_.assign(reader_.data().substr(0, used));
+    reader_.consume(used);
+    used = 0;
+    parser_.reset();
+    (void)parser_.parse(head_copy_);
+    // RFC 9110 10.1.1: ask for the body only when it has not started to arrive.
+    if (req.expect_continue && reader_.empty()) {
+        net::error_code ec;
+        s_.expires_after(lim.send_timeout);
+        co_await s_.write(kContinue, ec);
+        if (ec) co_return false;
+    }
+    s_.expires_after(lim.body_timeout);
+    int status = 0;
+    const auto outcome = co_await read_body(status);
+    if (outcome == BodyOutcome::closed) co_return false;
+    if (outcome == BodyOutcome::failed) {
+        co_await fail(
+            status,
+            status == 408 ? "The request body did not arrive in time." : "The request body is malformed or too large.",
+            &req);
+        co_return false;
+    }
+    co_return true;
+}
+
+// ServerOptions::before_body: returns true if it answered (and the connection is done).
+net::task<bool> Session::answer_early(const Request& req, std::time_t started) {
+    resp_.clear();
+    const ServerRequest sr{req, {}, peer_, s_.id(), served_, trace_.has_value()};
+    if (!opts_.before_body(sr, resp_)) co_return false;
+    net::error_code ec;
+    const auto bytes = co_await write_response(req.method == Method::head, req.version_minor, false, ec);
+    log(&req, resp_.status, bytes, started);
+    if (!ec) co_await linger();
+    co_return true;
+}
+
+// Runs the handler into resp_; an exception becomes 500 and closes the connection.
+net::task<void> Session::handle(const Request& req) {
+    resp_.clear();
+    bool handler_failed = false;
+    try {
+        const ServerRequest sr{req, body_, peer_, s_.id(), served_, trace_.has_value()};
+        co_await handler_(sr, resp_);
+    } catch (const std::exception&) {
+        handler_failed = true;
+    }
+    if (handler_failed) {
+        set_error(resp_, 500);
+        resp_.close = true;
+    }
+}
+
+// Writes resp_ and logs it. Returns true if the connection stays open for another request.
+net::task<bool> Session::finish(const Request& req, std::time_t started, std::size_t used) {
+    const auto& lim = opts_.limits;
+    const bool keep =
+        req.keep_alive && !resp_.close && !s_.draining() && (lim.max_requests == 0 || served_ < lim.max_requests);
+    net::error_code ec;
+    const auto bytes = co_await write_response(req.method == Method::head, req.version_minor, keep, ec);
+    log(&req, resp_.status, bytes, started);
+    resp_.file.reset();
+    if (ec) co_return false;
+    reader_.consume(used);
+    release_large_buffers();
+    if (keep) co_return true;
+    // Pipelined bytes after a closing response are dropped; linger so they do not reset it.
+    if (!reader_.empty()) co_await linger();
+    else s_.shutdown_send();
+    co_return false;
+}
+
+// RFC 9112 9.3: one request after another on the connection, each read, handled, answered.
+net::task<void> Session::run() {
     while (true) {
         // Graceful shutdown began during the last response: nothing more is expected of us.
         if (s_.draining() && reader_.empty()) co_return;
-        ParseResult pr;
-        if (!co_await read_head(pr)) co_return;
-        if (pr.status == ParseStatus::error) {
-            if (trace_) trace_->note(std::string("bad request: ") + std::string(to_string(pr.error)));
-            co_await fail(status_for(pr.error), to_string(pr.error));
-            co_return;
-        }
+        std::size_t used = 0;  // reader bytes that belong to this request
+        if (!co_await read_request(used)) co_return;
         const Request& req = parser_.request();
         const std::time_t started = std::time(nullptr);
-        ++served_;
-        if (trace_) {
-            auto head = reader_.data().substr(0, pr.consumed);
-            while (!head.empty() && (head.back() == '\n' || head.back() == '\r')) head.remove_suffix(1);
-            trace_->client(head);
-        }
-        std::size_t used = pr.consumed;  // reader bytes that belong to this request
-
-        body_.clear();
-        if (req.body != BodyKind::none) {
-            if (req.body == BodyKind::length && req.content_length > lim.max_body) {
-                co_await fail(413, "The request body is larger than allowed.", &req);
-                co_return;
-            }
-            if (opts_.before_body) {
-                resp_.clear();
-                const ServerRequest sr{req, {}, s_.peer(), s_.id(), served_};
-                if (opts_.before_body(sr, resp_)) {
-                    net::error_code ec;
-                    const auto bytes =
-                        co_await write_response(req.method == Method::head, req.version_minor, false, ec);
-                    log(&req, resp_.status, bytes, started);
-                    if (!ec) co_await linger();
-                    co_return;
-                }
-            }
-            // The reader may move its bytes while the body arrives: re-parse the head from
-            // a stable copy so the request's views stay valid.
-            head_copy_.assign(reader_.data().substr(0, pr.consumed));
-            reader_.consume(pr.consumed);
-            used = 0;
-            parser_.reset();
-            (void)parser_.parse(head_copy_);
-            // RFC 9110 10.1.1: ask for the body only when it has not started to arrive.
-            if (req.expect_continue && reader_.empty()) {
-                net::error_code ec;
-                s_.expires_after(lim.send_timeout);
-                co_await s_.write(kContinue, ec);
-                if (ec) co_return;
-            }
-            s_.expires_after(lim.body_timeout);
-            int status = 0;
-            const auto outcome = co_await read_body(status);
-            if (outcome == BodyOutcome::closed) co_return;
-            if (outcome == BodyOutcome::failed) {
-                co_await fail(status,
-                              status == 408 ? "The request body did not arrive in time."
-                                            : "The request body is malformed or too large.",
-                              &req);
-                co_return;
-            }
-        }
-
-        resp_.clear();
-        bool handler_failed = false;
-        try {
-            const ServerRequest sr{req, body_, s_.peer(), s_.id(), served_};
-            co_await handler_(sr, resp_);
-        } catch (const std::exception&) {
-            handler_failed = true;
-        }
-        if (handler_failed) {
-            set_error(resp_, 500);
-            resp_.close = true;
-        }
-
-        const bool keep =
-            req.keep_alive && !resp_.close && !s_.draining() && (lim.max_requests == 0 || served_ < lim.max_requests);
-        net::error_code ec;
-        const auto bytes = co_await write_response(req.method == Method::head, req.version_minor, keep, ec);
-        log(&req, resp_.status, bytes, started);
-        resp_.file.reset();
-        if (ec) co_return;
-        reader_.consume(used);
-        release_large_buffers();
-        if (!keep) {
-            // Pipelined bytes after a closing response are dropped; linger so they do not reset it.
-            if (!reader_.empty()) co_await linger();
-            else s_.shutdown_send();
-            co_return;
-        }
+        if (req.body != BodyKind::none && !co_await receive_body(req, started, used)) co_return;
+        co_await handle(req);
+        if (!co_await finish(req, started, used)) co_return;
     }
 }
 

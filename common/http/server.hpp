@@ -3,46 +3,20 @@
 // handler, writes the response (in-memory body or a file region sent with sendfile),
 // keeps the connection alive or closes it. Protocol policy (what a request means) stays
 // in the handler; framing, limits, 100-continue, 400/408/413/414/431/505 live here.
+// The handler's types (ServerRequest, Response, LogEntry) are pure: http/exchange.hpp.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <ctime>
 #include <functional>
 #include <string>
 #include <string_view>
 
-#include "http/message.hpp"
+#include "http/exchange.hpp"
 #include "http/parser.hpp"
 #include "net/stream.hpp"
 
 namespace http {
-
-/// An owned file descriptor, closed on destruction. Move-only.
-class FileHandle {
-public:
-    FileHandle() = default;
-    explicit FileHandle(int fd) : fd_(fd) {}
-    FileHandle(FileHandle&& o) noexcept : fd_(o.release()) {}
-    FileHandle& operator=(FileHandle&& o) noexcept;
-    FileHandle(const FileHandle&) = delete;
-    FileHandle& operator=(const FileHandle&) = delete;
-    ~FileHandle() { reset(); }
-
-    [[nodiscard]] int get() const { return fd_; }
-    [[nodiscard]] explicit operator bool() const { return fd_ >= 0; }
-    /// Gives up ownership; returns the descriptor (-1 if none).
-    int release() {
-        const int fd = fd_;
-        fd_ = -1;
-        return fd;
-    }
-    /// Closes the descriptor (if any) and takes `fd`.
-    void reset(int fd = -1);
-
-private:
-    int fd_ = -1;
-};
 
 /// Limits and deadlines of one connection. Every limit has its own response.
 struct ServerLimits {
@@ -55,59 +29,10 @@ struct ServerLimits {
     std::chrono::milliseconds send_timeout{30000};    ///< each write (file bodies: each 1 MiB step); then close
 };
 
-/// A request as the handler sees it. Views stay valid until the handler's task completes.
-struct ServerRequest {
-    const Request& head;             ///< parsed head (method, target, headers, keep_alive, ...)
-    std::string_view body;           ///< decoded body (Content-Length or chunked); "" if none
-    const net::tcp::endpoint& peer;  ///< client address
-    std::uint64_t session_id = 0;    ///< the connection's id (logs, transcripts)
-    std::size_t index = 0;           ///< 1 for the first request on the connection
-};
-
-/// What a handler answers. The driver adds Date, Server, Content-Length and Connection,
-/// omits the body for HEAD and for 204/304, and closes the connection when asked or needed.
-struct Response {
-    int status = 200;
-    /// Further header lines in wire form; fill with `add_header` (never Content-Length).
-    std::string fields;
-    /// In-memory body, used when `file` is not set.
-    std::string body;
-    /// File body: `file_length` bytes of `file` from `file_offset`, sent with sendfile(2).
-    FileHandle file;
-    std::uint64_t file_offset = 0;
-    std::uint64_t file_length = 0;
-    /// Close the connection after this response.
-    bool close = false;
-
-    /// Appends "name: value"; returns false (appending nothing) if the name is not a token
-    /// or the value holds CR, LF or NUL (response splitting).
-    bool add_header(std::string_view name, std::string_view value);
-    /// Appends "name: value" for a number.
-    void add_header(std::string_view name, std::uint64_t value);
-    /// Uses an open file region as the body.
-    void set_file(FileHandle fd, std::uint64_t offset, std::uint64_t length);
-    /// Length of the body the driver will announce.
-    [[nodiscard]] std::uint64_t body_length() const { return file ? file_length : body.size(); }
-    /// Resets to a fresh 200 with no fields and no body (keeps string capacity).
-    void clear();
-};
-
-/// Makes `r` a small HTML error page for `status` ("404 Not Found"), with Content-Type.
-void set_error(Response& r, int status, std::string_view detail = {});
-
-/// One finished exchange, for access logs. `request` is null when the head never parsed
-/// (400/408/414/431 before a request existed).
-struct LogEntry {
-    const net::tcp::endpoint& peer;
-    const Request* request = nullptr;
-    int status = 0;
-    std::uint64_t body_bytes = 0;  ///< body bytes actually written
-    std::time_t time = 0;          ///< when the request (or the failure) happened
-};
-
-/// Formats an entry in the Combined Log Format (Apache/nginx "combined"), no newline:
-/// `127.0.0.1 - - [23/Nov/2026:11:20:24 +0000] "GET / HTTP/1.1" 200 612 "-" "curl/7.88.1"`
-void format_combined_log(const LogEntry& e, std::string& out);
+/// The reply the connection limiter writes to a client refused at accept, before any request
+/// is read (net::TcpServiceConfig::busy_reply): a complete 503 that closes the connection.
+inline constexpr std::string_view kBusyReply =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
 /// Produces the response for one request. Runs on the connection's thread.
 using Handler = std::function<net::task<void>(const ServerRequest&, Response&)>;

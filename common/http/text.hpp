@@ -7,6 +7,9 @@
 
 namespace http {
 
+/// Upper-case hexadecimal digits by value (percent-encoding, log escapes).
+inline constexpr char kHexDigits[] = "0123456789ABCDEF";
+
 /// Value of a hexadecimal digit, or -1.
 [[nodiscard]] inline int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';

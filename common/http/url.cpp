@@ -1,5 +1,6 @@
 #include "http/url.hpp"
 
+#include "http/message.hpp"
 #include "http/text.hpp"
 
 namespace http {
@@ -31,7 +32,6 @@ std::optional<std::string> percent_decode(std::string_view in, bool plus_as_spac
 }
 
 std::string percent_encode(std::string_view in, bool encode_slash) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
     std::string out;
     out.reserve(in.size());
     for (unsigned char c : in) {
@@ -41,43 +41,67 @@ std::string percent_encode(std::string_view in, bool encode_slash) {
             out.push_back(static_cast<char>(c));
         } else {
             out.push_back('%');
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 15]);
+            out.push_back(kHexDigits[c >> 4]);
+            out.push_back(kHexDigits[c & 15]);
         }
     }
     return out;
 }
 
-QueryError parse_query(std::string_view query, std::vector<QueryParam>& out, std::size_t max_params) {
-    out.clear();
+std::string_view target_path(std::string_view target) {
+    target = target.substr(0, target.find('?'));
+    // RFC 9112 3.2.2: absolute-form; the parser has taken the authority as the Host.
+    for (std::string_view scheme : {"http://", "https://"}) {
+        if (target.size() >= scheme.size() && iequals(target.substr(0, scheme.size()), scheme)) {
+            target.remove_prefix(scheme.size());
+            const auto slash = target.find('/');
+            return slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+        }
+    }
+    return target;
+}
+
+std::string_view target_query(std::string_view target) {
+    const auto q = target.find('?');
+    return q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+}
+
+QueryError parse_query(std::string_view query, QueryParams& out, QueryMode mode, std::size_t max_params) {
+    out.storage_.clear();
+    out.params_.clear();
+    // Decoded bytes are never more than encoded ones: with this much reserved, decoding never
+    // reallocates the storage, so the views taken along the way stay valid.
+    out.storage_.reserve(query.size());
+    const bool plus_as_space = mode == QueryMode::form;
     while (!query.empty()) {
         const auto amp = query.find('&');
         const std::string_view piece = query.substr(0, amp);
         query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
         if (piece.empty()) continue;
-        if (out.size() >= max_params) return QueryError::too_many;
-        QueryParam p;
+        if (out.params_.size() >= max_params) return QueryError::too_many;
         const auto eq = piece.find('=');
-        if (!percent_decode(piece.substr(0, eq), p.key, true)) return QueryError::bad_encoding;
-        if (eq != std::string_view::npos) {
-            p.has_value = true;
-            if (!percent_decode(piece.substr(eq + 1), p.value, true)) return QueryError::bad_encoding;
-        }
-        out.push_back(std::move(p));
+        const std::size_t key_at = out.storage_.size();
+        if (!percent_decode(piece.substr(0, eq), out.storage_, plus_as_space)) return QueryError::bad_encoding;
+        const std::size_t value_at = out.storage_.size();
+        const bool has_value = eq != std::string_view::npos;
+        if (has_value && !percent_decode(piece.substr(eq + 1), out.storage_, plus_as_space))
+            return QueryError::bad_encoding;
+        const std::string_view all = out.storage_;
+        out.params_.push_back({all.substr(key_at, value_at - key_at), all.substr(value_at), has_value});
     }
     return QueryError::none;
 }
 
-const std::string* find_param(const std::vector<QueryParam>& params, std::string_view key) {
-    for (const auto& p : params)
-        if (p.key == key) return &p.value;
-    return nullptr;
+std::optional<std::string_view> QueryParams::find(std::string_view key) const {
+    for (const auto& p : params_)
+        if (p.key == key) return p.value;
+    return std::nullopt;
 }
 
-std::vector<std::string_view> find_all_params(const std::vector<QueryParam>& params, std::string_view key) {
+std::vector<std::string_view> QueryParams::find_all(std::string_view key) const {
     std::vector<std::string_view> v;
-    for (const auto& p : params)
-        if (p.key == key) v.emplace_back(p.value);
+    for (const auto& p : params_)
+        if (p.key == key) v.push_back(p.value);
     return v;
 }
 

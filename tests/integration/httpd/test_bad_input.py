@@ -8,7 +8,7 @@ import tempfile
 import time
 import unittest
 
-from harness import run, main
+from harness import run, main, wait_until
 import httpdutil as hu
 
 
@@ -125,6 +125,19 @@ class BadInput(unittest.TestCase):
         self.assertEqual(st, 405)
         self.assertEqual(h["allow"], "GET, HEAD, OPTIONS")
 
+    def test_invalid_host_is_400(self):
+        # RFC 9112 3.2: a Host that is not uri-host [":" port] is a bad request, not a vhost name.
+        for host in (b"a b/c@d", b"www.someschool.edu/x", b"user@www.someschool.edu", b"h:80x", b"[::1",
+                     b"a\\b", b"h:80:80"):
+            self.assertEqual(self.status_of(b"GET /small.txt HTTP/1.1\r\nHost: " + host + b"\r\n\r\n"), 400, host)
+        self.assertEqual(self.status_of(b"GET http://a b/small.txt HTTP/1.1\r\nHost: h\r\n\r\n"), 400)
+        self.assertEqual(self.status_of(b"GET http://u@h/small.txt HTTP/1.1\r\nHost: h\r\n\r\n"), 400)
+        for host in (b"h", b"h:8080", b"127.0.0.1:1", b"[::1]:80", b"xn--bcher-kva.example", b"a_b-c.~!$&'()*+,;=",
+                     b"%41", b"h:"):
+            self.assertEqual(self.status_of(b"GET /small.txt HTTP/1.1\r\nHost: " + host + b"\r\n\r\n"), 200, host)
+        self.assertEqual(self.status_of(b"GET /small.txt HTTP/1.1\r\nHost:\r\n\r\n"), 200)  # empty: allowed
+        self.assertEqual(self.status_of(b"GET http://h:1/small.txt HTTP/1.1\r\nHost: h\r\n\r\n"), 200)
+
     def test_smuggling_vectors_are_400(self):
         self.assertEqual(self.status_of(b"POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
                                         b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), 400)
@@ -191,6 +204,31 @@ class BadInput(unittest.TestCase):
         self.assertHealthy()
         st, _, body, _ = hu.exchange(self.port, b"GET /data.bin HTTP/1.1\r\nHost: h\r\n\r\n")
         self.assertEqual(len(body), 1 << 20)
+
+
+class ConnectionLimit(unittest.TestCase):
+    def test_a_client_over_its_connection_limit_gets_503(self):
+        with tempfile.TemporaryDirectory(prefix="httpd-busy-") as base:
+            hu.make_docroot(base)
+            conf = os.path.join(base, "httpd.toml")
+            with open(conf, "w") as f:
+                f.write('[httpd]\nroot = "www"\nmax_per_address = 1\n')
+            with hu.Daemon("httpd", "--config", conf) as d:
+                port = hu.port_of(d)
+                with hu.connect(port) as first:
+                    first.sendall(b"GET /small.txt HTTP/1.1\r\nHost: h\r\n\r\n")
+                    self.assertEqual(hu.read_response(first)[0], 200)  # accepted and counted
+                    with hu.connect(port) as second:
+                        reply = hu.read_until_closed(second)
+                    self.assertEqual(reply, b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                                            b"Connection: close\r\n\r\n")
+                # The slot is free again once the first connection has gone.
+                def served():
+                    try:
+                        return hu.exchange(port, b"GET /small.txt HTTP/1.0\r\n\r\n")[0] == 200
+                    except (AssertionError, OSError):
+                        return False
+                self.assertTrue(wait_until(served))
 
 
 class Shutdown(unittest.TestCase):

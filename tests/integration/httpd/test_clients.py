@@ -71,11 +71,28 @@ class Clients(unittest.TestCase):
         # Several ranges: the whole file (200) is an allowed answer.
         self.assertEqual(self.status("-r", "0-1,5-6", self.url + "/small.txt"), 200)
 
+    def test_range_positions_beyond_any_size(self):
+        # RFC 9110 14.1.2: a last-byte-pos past the end is clamped, however many digits it has.
+        url = self.url + "/small.txt"
+        for last in ("36", "37", "99999999999999999", "99999999999999999999", "9" * 40):
+            out = self.curl("-i", "-H", f"Range: bytes=0-{last}", url)
+            self.assertTrue(out.startswith("HTTP/1.1 206"), (last, out))
+            self.assertIn("Content-Range: bytes 0-36/37", out)
+            self.assertTrue(out.endswith("\n\n0123456789abcdefghijklmnopqrstuvwxyz\n"), out)
+        out = self.curl("-i", "-H", "Range: bytes=-99999999999999999999", url)  # a suffix longer than the file
+        self.assertIn("Content-Range: bytes 0-36/37", out)
+        self.assertEqual(self.status("-H", "Range: bytes=99999999999999999999-", url), 416)
+        self.assertEqual(self.status("-H", "Range: bytes=99999999999999999999-99999999999999999999", url), 416)
+
     def test_if_range(self):
         etag = re.search(r'ETag: (".*?")', self.curl("-I", self.url + "/small.txt")).group(1)
         self.assertEqual(self.curl("-r", "0-2", "-H", f"If-Range: {etag}", self.url + "/small.txt"), "012")
         full = self.curl("-r", "0-2", "-H", 'If-Range: "stale"', self.url + "/small.txt")
         self.assertEqual(full, "0123456789abcdefghijklmnopqrstuvwxyz\n")
+        # RFC 9110 13.1.5: If-Range holds exactly one entity-tag; a list is no match.
+        for value in (f'{etag}, "x"', f'"x", {etag}', f"{etag},{etag}", "*", f"W/{etag}"):
+            self.assertEqual(self.status("-r", "0-2", "-H", f"If-Range: {value}", self.url + "/small.txt"), 200, value)
+        self.assertEqual(self.status("-r", "0-2", "-H", f"If-Range:  {etag} ", self.url + "/small.txt"), 206)
 
     def test_conditional_get_with_curl_z(self):
         # -z DATE sends If-Modified-Since; a date in the future means "not modified".
@@ -127,6 +144,69 @@ class Clients(unittest.TestCase):
         self.assertIn("Allow: GET, HEAD, OPTIONS", out)
         self.assertEqual(self.status("-X", "DELETE", self.url + "/small.txt"), 405)
         self.assertTrue(os.path.exists(os.path.join(self.www, "small.txt")))
+
+    def test_put_and_delete_preconditions(self):
+        # RFC 9110 13.1, 13.2.2: evaluated before the method is performed; 412 leaves the file alone.
+        path = os.path.join(self.www, "upload", "pre.txt")
+        with open(path, "w") as f:
+            f.write("original\n")
+        src = os.path.join(self.base, "pre-src.txt")
+        with open(src, "w") as f:
+            f.write("replacement\n")
+        url = self.url + "/upload/pre.txt"
+        for header in ("If-None-Match: *", 'If-Match: "nope"', "If-Unmodified-Since: Thu, 01 Jan 1970 00:00:01 GMT"):
+            self.assertEqual(self.status("-T", src, "-H", header, url), 412, header)
+            self.assertEqual(self.status("-X", "DELETE", "-H", header, url), 412, header)
+            with open(path) as f:
+                self.assertEqual(f.read(), "original\n", header)
+        etag = re.search(r'ETag: (".*?")', self.curl("-I", url)).group(1)
+        self.assertEqual(self.status("-T", src, "-H", f"If-Match: {etag}", url), 204)
+        self.assertEqual(self.curl(url), "replacement\n")
+        # No current representation: If-Match fails, If-None-Match: * creates.
+        fresh = self.url + "/upload/pre-new.txt"
+        self.assertEqual(self.status("-T", src, "-H", "If-Match: *", fresh), 412)
+        self.assertFalse(os.path.exists(os.path.join(self.www, "upload", "pre-new.txt")))
+        self.assertEqual(self.status("-T", src, "-H", "If-None-Match: *", fresh), 201)
+        etag = re.search(r'ETag: (".*?")', self.curl("-I", url)).group(1)
+        self.assertEqual(self.status("-X", "DELETE", "-H", f"If-Match: {etag}", url), 204)
+        self.assertFalse(os.path.exists(path))
+
+    def test_put_with_content_range_is_400_and_leaves_the_file(self):
+        # RFC 9110 14.5: a partial PUT is refused, never applied as the whole file.
+        path = os.path.join(self.www, "upload", "ranged.txt")
+        with open(path, "w") as f:
+            f.write("0123456789\n")
+        src = os.path.join(self.base, "fragment.txt")
+        with open(src, "w") as f:
+            f.write("abc")
+        url = self.url + "/upload/ranged.txt"
+        self.assertEqual(self.status("-T", src, "-H", "Content-Range: bytes 2-4/11", url), 400)
+        with open(path) as f:
+            self.assertEqual(f.read(), "0123456789\n")
+        # Refused before the body: no 100 Continue is asked for.
+        with hu.connect(self.port) as c:
+            c.sendall(b"PUT /upload/ranged.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
+                      b"Content-Range: bytes 2-4/11\r\nExpect: 100-continue\r\n\r\n")
+            status, _, _, line = hu.read_response(c)
+            self.assertEqual(line, "HTTP/1.1 400 Bad Request")
+        self.assertEqual(self.status("-T", src, "-H", "Content-Range: bytes 0-2/3", self.url + "/upload/new-ranged.txt"), 400)
+        self.assertFalse(os.path.exists(os.path.join(self.www, "upload", "new-ranged.txt")))
+
+    def test_put_of_long_file_names(self):
+        # NAME_MAX is 255: every name up to it can be stored, whatever the temporary name is.
+        src = os.path.join(self.base, "long-src.txt")
+        with open(src, "w") as f:
+            f.write("long\n")
+        for n in (240, 241, 250, 255):
+            name = "n" * (n - 4) + ".txt"
+            self.assertEqual(self.status("-T", src, self.url + "/upload/" + name), 201, n)
+            self.assertEqual(self.curl(self.url + "/upload/" + name), "long\n")
+            self.assertEqual(self.status("-T", src, self.url + "/upload/" + name), 204, n)  # replaced
+            self.assertEqual(self.status("-X", "DELETE", self.url + "/upload/" + name), 204, n)
+        # One byte more is a name the file system refuses: 414, not "not found".
+        self.assertEqual(self.status("-T", src, self.url + "/upload/" + "n" * 252 + ".txt"), 414)
+        self.assertEqual(self.status(self.url + "/upload/" + "n" * 252 + ".txt"), 404)  # GET: simply absent
+        self.assertEqual([e for e in os.listdir(os.path.join(self.www, "upload")) if e.startswith(".")], [])
 
     def test_keep_alive_reuse_across_two_urls(self):
         p = run(CURL + ["-v", "-o", "/dev/null", "-o", "/dev/null", self.url + "/small.txt", self.url + "/sub/a.txt"])
@@ -235,6 +315,29 @@ class Clients(unittest.TestCase):
             rest = hu.read_until_closed(s)
             self.assertEqual(rest.count(b"HTTP/1.1 200 OK"), 2)
             self.assertTrue(rest.endswith(b"0123456789abcdefghijklmnopqrstuvwxyz\n"), rest)
+
+
+class Paths(unittest.TestCase):
+    def test_paths_relative_to_the_config_file_or_the_working_directory(self):
+        with tempfile.TemporaryDirectory(prefix="httpd-paths-") as base:
+            hu.make_docroot(base)  # base/www and base/school
+            os.makedirs(os.path.join(base, "conf"))
+            conf = os.path.join(base, "conf", "httpd.toml")
+            with open(conf, "w") as f:
+                f.write('[httpd]\nroot = "../www"\naccess_log = "access.log"\n'
+                        '[[httpd.vhost]]\nnames = ["school"]\nroot = "../school"\n')
+            # Keys: beside the file, whatever the working directory.
+            with hu.Daemon("httpd", "--config", conf, cwd="/") as d:
+                url = f"http://127.0.0.1:{hu.port_of(d)}"
+                self.assertEqual(run(CURL + [url + "/sub/a.txt"]).stdout, "sub file\n")
+                out = run(CURL + ["-H", "Host: school", url + "/someDepartment/home.index"]).stdout
+                self.assertIn("someschool home", out)
+                self.assertTrue(wait_until(lambda: os.path.exists(os.path.join(base, "conf", "access.log"))))
+            # Flags: relative to the working directory, and they win over the keys.
+            with hu.Daemon("httpd", "--config", conf, "--root", "school", "--access-log", "flag.log", cwd=base) as d:
+                url = f"http://127.0.0.1:{hu.port_of(d)}"
+                self.assertIn("someschool home", run(CURL + [url + "/someDepartment/home.index"]).stdout)
+                self.assertTrue(wait_until(lambda: os.path.exists(os.path.join(base, "flag.log"))))
 
 
 class LogRotation(unittest.TestCase):

@@ -145,6 +145,21 @@ class OpenTracker(unittest.TestCase):
         self.assertEqual(http_get(self.port, "/nothing-here")[0], 404)
 
     # -- bad HTTP input -------------------------------------------------------------------------
+    def test_absolute_form_targets(self):
+        # RFC 9112 3.2.2: a server must accept the absolute form (what a client sends to a proxy).
+        ih = random_hash()
+        base = f"http://127.0.0.1:{self.port}"
+        status, _, body = http_get(self.port, base + announce_target(ih, random_hash(), 7101, left=3))
+        self.assertEqual(status, 200)
+        self.assertNotIn(b"failure reason", bdecode(body))
+        status, _, body = http_get(self.port, f"HTTP://LOCALHOST/scrape?info_hash={quote(ih)}")
+        self.assertEqual(status, 200)
+        self.assertEqual(bdecode(body)[b"files"][ih][b"incomplete"], 1)
+        status, headers, _ = http_get(self.port, base + "/stats?format=json")
+        self.assertEqual((status, headers.get("content-type")), (200, "application/json"))
+        self.assertEqual(http_get(self.port, base)[0], 200)  # "http://h" is the index page
+        self.assertEqual(http_get(self.port, base + "/nothing")[0], 404)
+
     def test_bad_http_input(self):
         ih, pid = random_hash(), random_hash()
         cases = {
@@ -236,6 +251,23 @@ class OpenTracker(unittest.TestCase):
         self.assertTrue(self.d.alive())
 
 
+class Transcript(unittest.TestCase):
+    def test_each_http_request_is_traced_once_with_the_summary_as_a_note(self):
+        with harness.Daemon("tracker", "--trace") as d:
+            http_get(d.tcp_port(), announce_target(random_hash(), random_hash(), 7123, left=1))
+            log = d.wait_for_log("closed after 1 request(s)")
+            lines = [l for l in log.splitlines() if " tracker-http #" in l]
+            requests = [l for l in lines if " C: GET /announce?" in l]
+            self.assertEqual(len(requests), 1, "\n".join(lines))
+            self.assertTrue(requests[0].endswith(" HTTP/1.1"), requests[0])  # the driver's line
+            notes = [l for l in lines if " -- announce " in l]
+            self.assertEqual(len(notes), 1, "\n".join(lines))
+            self.assertIn("port=7123 -> 0 peers (0 seeders, 1 leechers)", notes[0])
+            self.assertEqual([l for l in lines if " S: 200 " in l], [])  # no second, handler-made exchange
+            # One session id throughout.
+            self.assertEqual(len({l.split(" tracker-http ")[1].split()[0] for l in lines}), 1, "\n".join(lines))
+
+
 class RateLimited(unittest.TestCase):
     def test_http_and_udp_flood_from_one_address(self):
         with harness.Daemon("tracker", "--threads", "1", "--listen-udp", "127.0.0.1:0", "--rate-limit", "5",
@@ -292,6 +324,18 @@ class Limits(unittest.TestCase):
             stats = json.loads(http_get(d.tcp_port(), "/stats?format=json")[2])
             self.assertEqual((stats["torrents"], stats["leechers"]), (3, 4))
 
+    def test_a_client_over_its_connection_limit_gets_503(self):
+        with harness.Daemon("tracker", "--max-per-address", "1") as d:
+            with socket.create_connection(("127.0.0.1", d.tcp_port()), timeout=10) as first:
+                first.sendall(b"GET /stats HTTP/1.1\r\nHost: h\r\n\r\n")
+                self.assertTrue(first.recv(4096).startswith(b"HTTP/1.1 200 OK"))  # accepted and counted
+                with socket.create_connection(("127.0.0.1", d.tcp_port()), timeout=10) as second:
+                    reply = b""
+                    while chunk := second.recv(4096):
+                        reply += chunk
+                self.assertEqual(reply, b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                                        b"Connection: close\r\n\r\n")
+
 
 class Expiry(unittest.TestCase):
     def test_silent_peers_expire(self):
@@ -347,6 +391,27 @@ class Whitelisted(unittest.TestCase):
                 d.wait_for_log("reload failed")  # the reload ran and was refused
                 ok = bdecode(http_get(d.tcp_port(), announce_target(unknown, random_hash(), 9003, 1))[2])
                 self.assertNotIn(b"failure reason", ok)
+
+    def test_whitelist_path_relative_to_the_config_file_or_the_working_directory(self):
+        known = random_hash()
+        with tempfile.TemporaryDirectory() as tmp:
+            os.makedirs(os.path.join(tmp, "conf"))
+            os.makedirs(os.path.join(tmp, "cwd"))
+            for d in ("conf", "cwd"):
+                with open(os.path.join(tmp, d, "whitelist"), "w") as f:
+                    f.write(f"{known.hex()}\n" if d == "conf" else f"{random_hash().hex()}\n")
+            conf = os.path.join(tmp, "conf", "tracker.toml")
+            with open(conf, "w") as f:
+                f.write('[tracker]\nwhitelist = "whitelist"\n')
+            cwd = os.path.join(tmp, "cwd")
+            # The key: beside the file, whatever the working directory.
+            with harness.Daemon("tracker", "--config", conf, cwd=cwd) as d:
+                ok = bdecode(http_get(d.tcp_port(), announce_target(known, random_hash(), 9000, 1))[2])
+                self.assertNotIn(b"failure reason", ok)
+            # The flag: relative to the working directory, and it wins over the key.
+            with harness.Daemon("tracker", "--config", conf, "--whitelist", "whitelist", cwd=cwd) as d:
+                bad = bdecode(http_get(d.tcp_port(), announce_target(known, random_hash(), 9000, 1))[2])
+                self.assertEqual(bad[b"failure reason"], b"unregistered torrent")
 
     def test_bad_whitelist_fails_startup(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
+#include <vector>
+
+#include "mutate.hpp"
 
 using namespace http;
 
@@ -101,4 +105,44 @@ TEST(Chunked, MalformedFraming) {
     EXPECT_EQ(run("5\r\nhelloXY0\r\n\r\n", 100).error, ChunkError::bad_line_ending);
     EXPECT_EQ(run("1;a\x01\r\nx\r\n", 100).error, ChunkError::bad_chunk_extension);
     EXPECT_EQ(run("0\r\nA\x01\r\n\r\n", 100).error, ChunkError::bad_trailer);
+}
+
+namespace {
+const std::vector<std::string> kChunked = {
+    "5\r\nhello\r\n0\r\n\r\n",
+    "3;ext=v\r\nabc\r\n10\r\n0123456789abcdef\r\n0\r\nTrailer: x\r\n\r\n",
+};
+}  // namespace
+
+TEST(Chunked, MutatedBodiesAgreeWholeAndByteAtATime) {
+    std::mt19937 rng(54321);
+    for (int i = 0; i < 3000; ++i) {
+        const std::string msg = test::mutate(kChunked[rng() % kChunked.size()], rng);
+        auto run = [&](std::size_t step) {
+            ChunkedDecoder d({.max_body = 64, .max_line = 32, .max_trailer = 64});
+            std::string buf, body;
+            std::size_t fed = 0;
+            for (int guard = 0; guard < 10000; ++guard) {
+                if (buf.empty() || guard > 0) {
+                    const std::size_t n = std::min(step, msg.size() - fed);
+                    buf.append(msg, fed, n);
+                    fed += n;
+                }
+                const auto r = d.decode(buf);
+                if (r.status == ChunkStatus::data) body.append(r.data);
+                buf.erase(0, r.consumed);
+                if (r.status == ChunkStatus::done) return std::make_pair(std::string("done"), body);
+                if (r.status == ChunkStatus::error) return std::make_pair(std::string("error"), std::string());
+                if (r.status == ChunkStatus::need_more && fed == msg.size() && buf.empty())
+                    return std::make_pair(std::string("need_more"), body);
+            }
+            return std::make_pair(std::string("loop"), std::string());
+        };
+        const auto whole = run(msg.size() + 1);
+        const auto bytes = run(1);
+        ASSERT_NE(whole.first, "loop") << i;
+        ASSERT_EQ(whole.first, bytes.first) << i;
+        ASSERT_EQ(whole.second, bytes.second) << i;
+        ASSERT_LE(whole.second.size(), 64u);
+    }
 }

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+
+#include "mutate.hpp"
+
 using namespace http;
 
 TEST(Date, FormatsImfFixdate) {
@@ -28,4 +33,17 @@ TEST(Date, CacheRecomputesPerSecond) {
     EXPECT_EQ(c.get(0), "Thu, 01 Jan 1970 00:00:00 GMT");
     EXPECT_EQ(c.get(0), "Thu, 01 Jan 1970 00:00:00 GMT");
     EXPECT_EQ(c.get(1), "Thu, 01 Jan 1970 00:00:01 GMT");
+}
+
+TEST(Date, MutatedDatesParseOrFailCleanly) {
+    std::mt19937 rng(780);
+    const std::string forms[] = {"Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT",
+                                 "Sun Nov  6 08:49:37 1994"};
+    for (int i = 0; i < 3000; ++i) {
+        const auto t = parse_http_date(test::mutate(forms[rng() % 3], rng));
+        // Whatever parses formats back to a date that parses to the same time.
+        if (t) {
+            ASSERT_EQ(parse_http_date(format_http_date(*t)), t);
+        }
+    }
 }

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
+#include <vector>
+
+#include "mutate.hpp"
 
 using namespace http;
 
@@ -26,6 +30,35 @@ const std::string kTextbook =
     "User-agent: Mozilla/5.0\r\n"
     "Accept-language: fr\r\n"
     "\r\n";
+
+const std::vector<std::string> kRequests = {
+    "GET /index.html HTTP/1.1\r\nHost: www.someschool.edu\r\nConnection: keep-alive\r\n\r\n",
+    "POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Type: a/b\r\n\r\nhello",
+    "PUT /u HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n",
+    "GET http://h:80/x?y=%41 HTTP/1.0\r\nRange: bytes=0-5\r\nIf-None-Match: \"a\", W/\"b\"\r\n\r\n",
+};
+
+struct HeadOutcome {
+    ParseStatus status;
+    std::size_t consumed;
+    ParseError error;
+    std::string target;
+};
+
+HeadOutcome parse_whole(const std::string& msg) {
+    RequestParser p({.max_request_line = 64, .max_header_bytes = 256, .max_headers = 8});
+    const auto r = p.parse(msg);
+    return {r.status, r.consumed, r.error, r.status == ParseStatus::complete ? std::string(p.request().target) : ""};
+}
+
+HeadOutcome parse_split(const std::string& msg, std::size_t split) {
+    RequestParser p({.max_request_line = 64, .max_header_bytes = 256, .max_headers = 8});
+    const std::string part = msg.substr(0, split);
+    auto r = p.parse(part);
+    if (r.status == ParseStatus::need_more) r = p.parse(msg);
+    else if (r.status == ParseStatus::complete) return {r.status, r.consumed, r.error, std::string(p.request().target)};
+    return {r.status, r.consumed, r.error, r.status == ParseStatus::complete ? std::string(p.request().target) : ""};
+}
 
 }  // namespace
 
@@ -168,6 +201,26 @@ TEST(Parser, HostRules) {
     EXPECT_EQ(error_of("GET / HTTP/1.0\r\n\r\n"), ParseError::none);
 }
 
+TEST(Parser, HostMustBeUriHostAndPort) {
+    for (const char* ok : {"h", "h:8080", "h:", "", "127.0.0.1:80", "[::1]", "[::1]:80", "[v1.x:y]", "[fe80::1%25eth0]",
+                           "xn--bcher-kva.example", "a_b-c.~!$&'()*+,;=", "%41%42"}) {
+        EXPECT_EQ(error_of("GET / HTTP/1.1\r\nHost: " + std::string(ok) + "\r\n\r\n"), ParseError::none) << ok;
+    }
+    for (const char* bad : {"a b/c@d", "h/x", "u@h", "h:80x", "h:80:80", "h:-1", "[::1", "[]", "[::1]x", "[::1]:a",
+                            "a\\b", "%4", "%zz", "h\"", "<h>", "h?q", "h#f"}) {
+        EXPECT_EQ(error_of("GET / HTTP/1.1\r\nHost: " + std::string(bad) + "\r\n\r\n"), ParseError::bad_host) << bad;
+        EXPECT_EQ(error_of("GET / HTTP/1.0\r\nHost: " + std::string(bad) + "\r\n\r\n"), ParseError::bad_host) << bad;
+    }
+    EXPECT_EQ(status_for(ParseError::bad_host), 400);
+    // An absolute-form authority is checked the same way, and may not be empty.
+    RequestParser p;
+    ASSERT_EQ(p.parse("GET http://Example.COM:81/x HTTP/1.1\r\nHost: other\r\n\r\n").status, ParseStatus::complete);
+    EXPECT_EQ(p.request().host, "Example.COM:81");
+    EXPECT_EQ(error_of("GET http://u@h/x HTTP/1.1\r\nHost: h\r\n\r\n"), ParseError::bad_host);
+    EXPECT_EQ(error_of("GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n"), ParseError::bad_host);
+    EXPECT_EQ(error_of("GET https://h%zz/x HTTP/1.1\r\nHost: h\r\n\r\n"), ParseError::bad_host);
+}
+
 TEST(Parser, BodyFraming) {
     RequestParser p;
     ASSERT_EQ(parse_all(p, "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n").status,
@@ -263,16 +316,20 @@ TEST(Parser, ResetReusesParser) {
     EXPECT_EQ(p.request().host, "");
 }
 
-TEST(Message, Helpers) {
-    EXPECT_TRUE(iequals("Content-Length", "content-length"));
-    EXPECT_FALSE(iequals("a", "ab"));
-    EXPECT_TRUE(list_has_token(" keep-alive , Upgrade", "upgrade"));
-    EXPECT_FALSE(list_has_token("keep-alive-x", "keep-alive"));
-    EXPECT_EQ(reason_phrase(404), "Not Found");
-    EXPECT_EQ(reason_phrase(431), "Request Header Fields Too Large");
-    EXPECT_EQ(method_from("DELETE"), Method::del);
-    EXPECT_EQ(method_from("get"), Method::other);
-    EXPECT_EQ(to_string(Method::options), "OPTIONS");
-    EXPECT_TRUE(status_has_no_body(304));
-    EXPECT_FALSE(status_has_no_body(200));
+TEST(Parser, MutatedHeadsAgreeWholeAndSplit) {
+    std::mt19937 rng(12345);
+    for (int i = 0; i < 3000; ++i) {
+        const std::string msg = test::mutate(kRequests[rng() % kRequests.size()], rng);
+        const auto whole = parse_whole(msg);
+        const std::size_t split = msg.empty() ? 0 : rng() % msg.size();
+        const auto split_r = parse_split(msg, split);
+        // An early error on a prefix is allowed only if the whole message also fails.
+        if (split_r.status == ParseStatus::error && whole.status == ParseStatus::error) continue;
+        ASSERT_EQ(whole.status, split_r.status) << i << " split " << split;
+        ASSERT_EQ(whole.consumed, split_r.consumed) << i;
+        ASSERT_EQ(whole.target, split_r.target) << i;
+        if (whole.status == ParseStatus::complete) {
+            ASSERT_LE(whole.consumed, msg.size());
+        }
+    }
 }

@@ -16,13 +16,13 @@ struct Parsed {
     http::RequestParser p;
 };
 
-Decision run(const std::string& method, const std::string& fields) {
+Decision run(const std::string& method, const std::string& fields, bool exists = true) {
     static Parsed holder;  // keeps the parsed views alive while decide() runs
     holder.text = method + " /f HTTP/1.1\r\nHost: h\r\n" + fields + "\r\n";
     holder.p.reset();
     auto r = holder.p.parse(holder.text);
     EXPECT_EQ(r.status, http::ParseStatus::complete);
-    return decide(holder.p.request(), {1000, kMtime, kEtag});
+    return decide(holder.p.request(), {1000, kMtime, kEtag, exists});
 }
 }  // namespace
 
@@ -56,6 +56,22 @@ TEST(Conditional, IfMatchAndIfUnmodifiedSince) {
     EXPECT_EQ(run("GET", "If-Match: \"abc\"\r\nIf-Unmodified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n").status, 200);
 }
 
+TEST(Conditional, WritesWithAndWithoutACurrentRepresentation) {
+    for (const char* m : {"PUT", "DELETE"}) {
+        EXPECT_EQ(run(m, "If-None-Match: *\r\n").status, 412) << m;
+        EXPECT_EQ(run(m, "If-None-Match: \"abc\"\r\n").status, 412) << m;  // not 304
+        EXPECT_EQ(run(m, "If-None-Match: \"zzz\"\r\n").status, 200) << m;
+        EXPECT_EQ(run(m, "If-Match: *\r\n").status, 200) << m;
+        EXPECT_EQ(run(m, "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n").status, 200) << m;  // GET only
+        EXPECT_EQ(run(m, "Range: bytes=0-1\r\n").status, 200) << m;
+    }
+    EXPECT_EQ(run("PUT", "If-Match: *\r\n", false).status, 412);
+    EXPECT_EQ(run("PUT", "If-Match: \"abc\"\r\n", false).status, 412);
+    EXPECT_EQ(run("PUT", "If-None-Match: *\r\n", false).status, 200);
+    EXPECT_EQ(run("PUT", "If-Unmodified-Since: Thu, 01 Jan 1970 00:00:01 GMT\r\n", false).status, 200);
+    EXPECT_EQ(run("PUT", "", false).status, 200);
+}
+
 TEST(Conditional, RangesAndIfRange) {
     auto d = run("GET", "Range: bytes=0-99\r\n");
     EXPECT_EQ(d.status, 206);
@@ -77,6 +93,14 @@ TEST(Conditional, RangesAndIfRange) {
     EXPECT_EQ(run("GET", "Range: bytes=0-1\r\nIf-Range: Sun, 06 Nov 1994 08:49:38 GMT\r\n").status, 200);
     // A failed precondition beats the range.
     EXPECT_EQ(run("GET", "Range: bytes=0-1\r\nIf-None-Match: \"abc\"\r\n").status, 304);
+}
+
+TEST(Conditional, IfRangeTakesExactlyOneTag) {
+    EXPECT_EQ(run("GET", "Range: bytes=0-9\r\nIf-Range: \"abc\"\r\n").status, 206);
+    for (const char* value :
+         {"\"abc\", \"x\"", "\"x\", \"abc\"", "\"abc\",\"abc\"", "W/\"abc\"", "*", "\"ab\"", "\"abc"}) {
+        EXPECT_EQ(run("GET", "Range: bytes=0-9\r\nIf-Range: " + std::string(value) + "\r\n").status, 200) << value;
+    }
 }
 
 TEST(Conditional, EtagIsQuotedAndChangesWithEachInput) {

@@ -45,11 +45,3 @@ TEST(Path, BadEncodingAndRelativeTargets) {
     EXPECT_EQ(status_for(PathError::bad_encoding), 400);
     EXPECT_EQ(status_for(PathError::forbidden), 403);
 }
-
-TEST(Path, TargetPathOfEachForm) {
-    EXPECT_EQ(target_path("/a/b?x=1"), "/a/b");
-    EXPECT_EQ(target_path("/a"), "/a");
-    EXPECT_EQ(target_path("http://www.someschool.edu/someDepartment/home.index"), "/someDepartment/home.index");
-    EXPECT_EQ(target_path("HTTP://h:8080?q"), "/");
-    EXPECT_EQ(target_path("*"), "*");
-}

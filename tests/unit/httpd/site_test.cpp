@@ -4,16 +4,16 @@
 #include <gtest/gtest.h>
 
 #include "http/parser.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace httpd;
-using httpd::test::TempDir;
+using suite_test::TempDir;
 
 namespace {
 struct SiteFixture {
     TempDir dir;
     std::unique_ptr<Site> site;
-    const net::tcp::endpoint peer{asio::ip::make_address("127.0.0.1"), 1};
+    const http::Peer peer{"127.0.0.1", 1};
 
     SiteFixture() {
         dir.write("www/index.html", "<h1>home</h1>");
@@ -130,4 +130,75 @@ TEST(Site, PutAndDeleteUnderWritablePrefix) {
     EXPECT_EQ(f.call("DELETE /upload/n.txt HTTP/1.1\r\nHost: h\r\n").resp.status, 404);
     // No temporary files left behind.
     EXPECT_TRUE(std::filesystem::is_empty(f.dir.path("www/upload")));
+}
+
+TEST(Site, PutAndDeleteEvaluatePreconditions) {
+    SiteFixture f;
+    f.dir.write("www/upload/p.txt", "old");
+    const auto etag = [&] {
+        const auto r = f.call("HEAD /upload/p.txt HTTP/1.1\r\nHost: h\r\n");
+        const auto at = r.resp.fields.find("ETag: ") + 6;
+        return r.resp.fields.substr(at, r.resp.fields.find("\r\n", at) - at);
+    };
+    const std::vector<std::string> failing = {"If-None-Match: *", "If-Match: \"nope\"", "If-Match: W/" + etag(),
+                                              "If-Unmodified-Since: Thu, 01 Jan 1970 00:00:01 GMT"};
+    for (const auto& pre : failing) {
+        auto r = f.call("PUT /upload/p.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n" + pre + "\r\n", "new");
+        EXPECT_EQ(r.resp.status, 412) << pre;
+        r = f.call("DELETE /upload/p.txt HTTP/1.1\r\nHost: h\r\n" + pre + "\r\n");
+        EXPECT_EQ(r.resp.status, 412) << pre;
+        EXPECT_EQ(f.dir.read("www/upload/p.txt"), "old") << pre;
+    }
+    auto r =
+        f.call("PUT /upload/p.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nIf-Match: " + etag() + "\r\n", "new");
+    EXPECT_EQ(r.resp.status, 204);
+    EXPECT_EQ(f.dir.read("www/upload/p.txt"), "new");
+    r = f.call(
+        "PUT /upload/p.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
+        "If-Unmodified-Since: Tue, 01 Jan 2999 00:00:00 GMT\r\n",
+        "3rd");
+    EXPECT_EQ(r.resp.status, 204);
+    // No current representation: If-Match fails, If-None-Match: * and If-Unmodified-Since do not.
+    r = f.call("PUT /upload/q.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nIf-Match: *\r\n", "q");
+    EXPECT_EQ(r.resp.status, 412);
+    EXPECT_FALSE(std::filesystem::exists(f.dir.path("www/upload/q.txt")));
+    r = f.call(
+        "PUT /upload/q.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nIf-None-Match: *\r\n"
+        "If-Unmodified-Since: Thu, 01 Jan 1970 00:00:01 GMT\r\n",
+        "q");
+    EXPECT_EQ(r.resp.status, 201);
+    EXPECT_EQ(f.call("DELETE /upload/q.txt HTTP/1.1\r\nHost: h\r\nIf-Match: " + etag() + "\r\n").resp.status, 412);
+    EXPECT_EQ(f.call("DELETE /upload/p.txt HTTP/1.1\r\nHost: h\r\nIf-Match: " + etag() + "\r\n").resp.status, 204);
+}
+
+TEST(Site, PutWithContentRangeIsRefused) {
+    SiteFixture f;
+    f.dir.write("www/upload/r.txt", "0123456789");
+    auto r =
+        f.call("PUT /upload/r.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Range: bytes 2-4/10\r\n", "abc");
+    EXPECT_TRUE(r.early);  // before the body is read
+    EXPECT_EQ(r.resp.status, 400);
+    // Without a body the driver calls the handler alone: it refuses too.
+    const std::string head = "PUT /upload/r.txt HTTP/1.1\r\nHost: h\r\nContent-Range: bytes */10\r\n\r\n";
+    http::RequestParser p;
+    ASSERT_EQ(p.parse(head).status, http::ParseStatus::complete);
+    http::Response resp;
+    f.site->handle({p.request(), "", f.peer, 1, 1}, resp);
+    EXPECT_EQ(resp.status, 400);
+    EXPECT_EQ(f.dir.read("www/upload/r.txt"), "0123456789");
+    // Not writable: still 405 first.
+    r = f.call("PUT /a.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Range: bytes 0-2/3\r\n", "abc");
+    EXPECT_EQ(r.resp.status, 405);
+}
+
+TEST(Site, PutStoresEveryNameTheFileSystemTakes) {
+    SiteFixture f;
+    const std::string longest = std::string(251, 'n') + ".txt";  // NAME_MAX
+    auto r = f.call("PUT /upload/" + longest + " HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n", "ok");
+    EXPECT_EQ(r.resp.status, 201);
+    EXPECT_EQ(f.dir.read("www/upload/" + longest), "ok");
+    r = f.call("PUT /upload/n" + longest + " HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n", "ok");
+    EXPECT_EQ(r.resp.status, 414);
+    for (const auto& e : std::filesystem::directory_iterator(f.dir.path("www/upload")))
+        EXPECT_EQ(e.path().filename(), longest);  // no temporary file left behind
 }

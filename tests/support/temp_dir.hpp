@@ -1,4 +1,4 @@
-// A temporary directory tree for file tests, removed on destruction.
+// A temporary directory tree for file tests (fs, httpd), removed on destruction.
 #pragma once
 
 #include <sys/stat.h>
@@ -6,14 +6,15 @@
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 
-namespace httpd::test {
+namespace suite_test {
 
 class TempDir {
 public:
     TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "httpd-test-XXXXXX").string();
+        std::string tmpl = (std::filesystem::temp_directory_path() / "suite-test-XXXXXX").string();
         if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
         path_ = tmpl;
     }
@@ -49,4 +50,4 @@ private:
     std::string path_;
 };
 
-}  // namespace httpd::test
+}  // namespace suite_test

@@ -60,6 +60,10 @@ using Boxed = std::conditional_t<std::is_void_v<R>, std::monostate, std::optiona
 /// Runs `fn()` on the blocking pool and resumes the calling coroutine on its own executor with
 /// the result. An exception thrown by `fn` is rethrown in the caller. `fn` must not touch the
 /// caller's per-thread state (it runs on another thread); it is moved to the pool.
+/// With g++ 12, build a callable that owns strings (or other self-referencing members) in its
+/// own statement, `auto job = [s = std::string(x)] {...}; co_await run_blocking(std::move(job));`:
+/// g++ 12 copies a class-type temporary written inside a co_await expression byte by byte,
+/// which leaves a short std::string pointing into the dead original (clang is right).
 template <class F>
 task<std::invoke_result_t<F>> run_blocking(F fn) {
     using R = std::invoke_result_t<F>;

@@ -55,6 +55,16 @@ TEST(RunBlocking, VoidAndMoveOnlyAndNoDefaultResults) {
     EXPECT_EQ(run(ctx, t()), 13);
 }
 
+TEST(RunBlocking, CallableOwningStrings) {
+    asio::io_context ctx;
+    auto t = [&]() -> task<std::string> {
+        // Named, not a temporary inside the co_await expression (see run_blocking's comment).
+        auto job = [a = std::string("short"), b = std::string(100, 'x')] { return a + b.substr(0, 3); };
+        co_return co_await run_blocking(std::move(job));
+    };
+    EXPECT_EQ(run(ctx, t()), "shortxxx");
+}
+
 TEST(RunBlocking, ExceptionsPropagateToTheCaller) {
     asio::io_context ctx;
     auto t = [&]() -> task<std::string> {

@@ -82,10 +82,13 @@ void Authenticator::record_success(const asio::ip::address& client) { throttle_.
 
 net::task<std::optional<User>> Authenticator::login(std::string_view name, std::string_view password,
                                                     const asio::ip::address& client) {
+    // The arguments are used only before the first suspension (a caller's temporaries may be
+    // gone after it): the address is copied, the password copied into the job.
+    const asio::ip::address addr = client;
     auto t = table();
     const User* user = t->find(name);
     bool ok = false;
-    if (!throttle_.blocked(client, now())) {
+    if (!throttle_.blocked(addr, now())) {
         // The table snapshot keeps `user` alive on the pool thread; the copy of the password
         // is wiped there once checked. The job is a named variable: see run_blocking.
         auto job = [t, user, pw = std::string(password)]() mutable {
@@ -96,10 +99,10 @@ net::task<std::optional<User>> Authenticator::login(std::string_view name, std::
         ok = co_await net::run_blocking(std::move(job));
     }
     if (ok) {
-        throttle_.record_success(client);
+        throttle_.record_success(addr);
         co_return *user;
     }
-    const auto delay = throttle_.record_failure(client, now());
+    const auto delay = throttle_.record_failure(addr, now());
     auto executor = co_await asio::this_coro::executor;
     asio::steady_timer timer(executor, delay);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));

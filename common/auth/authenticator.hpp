@@ -47,7 +47,7 @@ public:
     /// failure counts it for the address and answers only after a delay (a timer on the
     /// caller's executor; the thread is not blocked). A blocked address always fails, without
     /// a password check. An unknown name costs the same hash computation as a known one.
-    /// The views must stay valid until the task completes (co_await it at once).
+    /// The arguments need to stay valid only until the task is first awaited (co_await it at once).
     [[nodiscard]] net::task<std::optional<User>> login(std::string_view name, std::string_view password,
                                                        const asio::ip::address& client);
     /// True when `client` has failed too often recently: refuse before asking for a password.

@@ -117,6 +117,9 @@ std::string parse_line(std::string_view line, const LoadOptions& opts, User& use
     }
     if (f[0].empty()) return "empty user name";
     if (has_control(f[0])) return "user name with a control character";
+    // Daemons make paths of names (a Maildir at <root>/<name>/): no name may leave the root.
+    if (f[0].find('/') != std::string_view::npos || f[0] == "." || f[0] == "..")
+        return "user name `" + std::string(f[0]) + "` cannot be a directory name";
     user.name = std::string(f[0]);
     if (auto e = parse_password(f[1], opts, user); !e.empty()) return e;  // needs user.name
     if (!home.empty() && home.front() != '/') return "home `" + std::string(home) + "` is not an absolute path";

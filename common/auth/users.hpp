@@ -21,7 +21,7 @@ public:
 
 /// One user from the file.
 struct User {
-    std::string name{};  ///< case-sensitive, non-empty, no ":" or control characters
+    std::string name{};  ///< case-sensitive, non-empty, no ":", "/" or control characters, not "." or ".."
     std::string hash{};  ///< a crypt(3) string ("$y$...", "$6$..."), scheme prefix removed; "" for {PLAIN}
     std::string home{};  ///< absolute path, or "" when the line gives none
     std::vector<std::pair<std::string, std::string>> options{};  ///< the extra field, in order

@@ -68,11 +68,15 @@ Delivery& Delivery::operator=(Delivery&& o) noexcept {
 
 std::error_code Delivery::begin(const Maildir& maildir) {
     if (active()) return errno_code(EBUSY);
-    if (auto ec = maildir.create()) return ec;
     maildir_ = maildir;
     unique_ = unique_name();
     std::string tmp = maildir.path() + "/tmp/" + unique_;
-    File f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    auto open_tmp = [&] { return File(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)); };
+    File f = open_tmp();
+    if (!f && errno == ENOENT) {  // the first delivery to this user: make the Maildir
+        if (auto ec = maildir.create()) return ec;
+        f = open_tmp();
+    }
     if (!f) return last_error();
     file_ = std::move(f);
     tmp_path_ = std::move(tmp);
@@ -185,10 +189,14 @@ namespace {
 // A hard link of the whole source into new/: no copy, the same durability (the source is
 // fsynced once, each new/ after its link).
 Result<std::string> link_into(const Target& t, const Source& src, std::uint64_t size, std::uint64_t crlf) {
-    if (auto ec = t.maildir.create()) return Result<std::string>::fail(ec);
     const std::string name = final_name(unique_name(), size, crlf);
     const std::string dest = t.maildir.folder_path(Folder::new_) + "/" + name;
-    if (::link(src.path.c_str(), dest.c_str()) != 0) return Result<std::string>::fail(last_error());
+    int rc = ::link(src.path.c_str(), dest.c_str());
+    if (rc != 0 && errno == ENOENT) {  // no Maildir yet (the source exists: it is open)
+        if (auto ec = t.maildir.create()) return Result<std::string>::fail(ec);
+        rc = ::link(src.path.c_str(), dest.c_str());
+    }
+    if (rc != 0) return Result<std::string>::fail(last_error());
     if (auto ec = fsync_dir(t.maildir.folder_path(Folder::new_))) return Result<std::string>::fail(ec);
     return {name, {}};
 }

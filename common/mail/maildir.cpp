@@ -203,6 +203,13 @@ Result<std::uint64_t> crlf_size(int fd, std::uint64_t offset, std::uint64_t leng
     return {total, {}};
 }
 
+std::optional<Maildir> user_maildir(const std::string& root, std::string_view user) {
+    if (user.empty() || user == "." || user == ".." || user.find('/') != std::string_view::npos ||
+        std::any_of(user.begin(), user.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+        return std::nullopt;
+    return Maildir(root + "/" + std::string(user));
+}
+
 std::string Maildir::folder_path(Folder f) const { return path_ + "/" + std::string(to_string(f)); }
 
 std::string Maildir::file_path(const Message& m) const { return folder_path(m.folder) + "/" + m.name; }

@@ -94,4 +94,9 @@ private:
     std::string path_;
 };
 
+/// The Maildir of user `user` under `root` ("<root>/<user>", as smtpd delivers and pop3d reads),
+/// or nullopt when the name could leave the root or is not a plain directory name ("", ".",
+/// "..", a "/" or a control character).
+[[nodiscard]] std::optional<Maildir> user_maildir(const std::string& root, std::string_view user);
+
 }  // namespace mail

@@ -107,6 +107,9 @@ TEST(Users, MalformedLinesNameFileAndLine) {
     EXPECT_TRUE(error_of("a:" + kYes + ":1:2:g:/h:/bin/sh:x:y\n").ends_with("(found 9 fields)"));
     EXPECT_EQ(error_of(":" + kYes + "\n"), "users:1: empty user name");
     EXPECT_EQ(error_of("a\x01:" + kYes + "\n"), "users:1: user name with a control character");
+    EXPECT_EQ(error_of("a/b:" + kYes + "\n"), "users:1: user name `a/b` cannot be a directory name");
+    EXPECT_EQ(error_of("..:" + kYes + "\n"), "users:1: user name `..` cannot be a directory name");
+    EXPECT_EQ(error_of("bob@hamburger.edu:" + kYes + "\n"), "");
     EXPECT_EQ(error_of("a:\n"), "users:1: empty password field");
     EXPECT_EQ(error_of("a:" + kYes + ":home\n"), "users:1: home `home` is not an absolute path");
     EXPECT_EQ(error_of("a:" + kYes + "::=x\n"), "users:1: option `=x` has no name");

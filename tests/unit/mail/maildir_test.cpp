@@ -113,6 +113,13 @@ TEST(MaildirName, UniqueNamesFollowTheSpec) {
     }
 }
 
+TEST(UserMaildir, StaysUnderTheRoot) {
+    EXPECT_EQ(user_maildir("/var/mail", "bob")->path(), "/var/mail/bob");
+    EXPECT_EQ(user_maildir("/var/mail", "bob@hamburger.edu")->path(), "/var/mail/bob@hamburger.edu");
+    for (const char* bad : {"", ".", "..", "../etc", "a/b", "/abs", "tab\t"})
+        EXPECT_FALSE(user_maildir("/var/mail", bad)) << bad;
+}
+
 TEST(CrlfSize, CountsBareLineFeedsTwice) {
     TempDir dir;
     File f(::open(dir.write("m", "a\nb\r\nc\n").c_str(), O_RDONLY));

@@ -24,13 +24,6 @@ std::error_code write_all(int fd, std::string_view data) {
     return {};
 }
 
-std::error_code fsync_dir(const std::string& dir) {
-    File d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!d) return last_error();
-    if (::fsync(d.get()) != 0) return last_error();
-    return {};
-}
-
 // A rename that never replaces an existing message (the names are unique, but a clock set
 // back could repeat one); plain rename where the filesystem lacks RENAME_NOREPLACE.
 int rename_new(const std::string& from, const std::string& to) {

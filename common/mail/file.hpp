@@ -1,9 +1,11 @@
 // An owned file descriptor and errno-carrying results, for the Maildir functions.
 #pragma once
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <string>
 #include <system_error>
 #include <utility>
 
@@ -44,6 +46,15 @@ private:
 /// True for the error of a message that another process moved or deleted meanwhile (ENOENT):
 /// the caller treats the message as gone, not as a failure.
 [[nodiscard]] inline bool is_gone(const std::error_code& ec) { return ec == std::errc::no_such_file_or_directory; }
+
+/// fsync(2) of a directory, which makes the entries created or renamed in it durable.
+/// Errors: open and fsync errors.
+[[nodiscard]] inline std::error_code fsync_dir(const std::string& dir) {
+    File d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!d) return last_error();
+    if (::fsync(d.get()) != 0) return last_error();
+    return {};
+}
 
 /// A value or an errno-carrying error (`value` is meaningful only when `error` is empty).
 template <class T>

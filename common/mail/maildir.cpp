@@ -290,13 +290,6 @@ std::error_code Maildir::remove(Message& m) const {
 
 namespace {
 
-std::error_code fsync_dir(const std::string& dir) {
-    File d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!d) return last_error();
-    if (::fsync(d.get()) != 0) return last_error();
-    return {};
-}
-
 std::string parent_of(std::string path) {
     while (path.size() > 1 && path.back() == '/') path.pop_back();
     const std::size_t slash = path.rfind('/');

@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "support/temp_dir.hpp"
+#include "temp_dir.hpp"
 
 namespace auth {
 namespace {

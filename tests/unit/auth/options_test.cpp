@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "auth/password.hpp"
-#include "support/temp_dir.hpp"
+#include "temp_dir.hpp"
 
 namespace auth {
 namespace {

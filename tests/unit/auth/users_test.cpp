@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "support/temp_dir.hpp"
+#include "temp_dir.hpp"
 
 namespace auth {
 namespace {

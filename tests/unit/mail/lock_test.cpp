@@ -8,7 +8,7 @@
 
 #include <filesystem>
 
-#include "support/temp_dir.hpp"
+#include "temp_dir.hpp"
 
 namespace mail {
 namespace {

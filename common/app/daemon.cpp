@@ -26,6 +26,8 @@ Daemon::Daemon(std::string name, std::string description)
     options_.add("--trace", "trace", common_.trace, "log each session's exchange as C:/S: lines");
     options_.add("--user", "user", common_.user, "drop privileges to this user after binding");
     options_.add("--drain-ms", "drain_ms", common_.drain_ms, "graceful shutdown grace period in milliseconds");
+    options_.add("--tls-cert", "tls_cert", common_.tls_cert, "TLS certificate chain (PEM) for STARTTLS / TLS");
+    options_.add("--tls-key", "tls_key", common_.tls_key, "TLS private key (PEM) matching --tls-cert");
     cli_.add_option("--ready-fd", common_.ready_fd, "write the readiness line to this file descriptor");
 }
 
@@ -102,6 +104,7 @@ int Daemon::main(int argc, char** argv, const Setup& setup) {
         spdlog::set_level(level);
         net::Trace::enable(common_.trace);
         raise_fd_limit();
+        load_tls();
 
         net::Runtime rt({.threads = common_.threads, .drain_timeout = std::chrono::milliseconds(common_.drain_ms)});
         setup(*this, rt);
@@ -130,7 +133,24 @@ int Daemon::main(int argc, char** argv, const Setup& setup) {
     }
 }
 
+void Daemon::load_tls() {
+    if (common_.tls_cert.empty() && common_.tls_key.empty()) return;
+    if (common_.tls_cert.empty() || common_.tls_key.empty())
+        throw ConfigError("--tls-cert and --tls-key go together: give both or neither");
+    try {
+        tls_.load(config_path(common_.tls_cert, "--tls-cert"), config_path(common_.tls_key, "--tls-key"));
+    } catch (const std::runtime_error& e) {
+        throw ConfigError(std::string("TLS: ") + e.what());
+    }
+}
+
 void Daemon::reload() {
+    // A renewed certificate is taken on SIGHUP; a bad one keeps the current context.
+    try {
+        tls_.reload();
+    } catch (const std::exception& e) {
+        spdlog::error("TLS reload failed, keeping the current certificate: {}", e.what());
+    }
     toml::table fresh;
     if (!common_.config_file.empty()) fresh = load_toml(common_.config_file);  // ConfigError keeps the old
     if (reload_) reload_(fresh);

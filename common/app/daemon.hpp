@@ -11,6 +11,7 @@
 
 #include "app/config.hpp"
 #include "net/server.hpp"
+#include "net/tls.hpp"
 
 namespace app {
 
@@ -31,6 +32,8 @@ struct CommonOptions {
     std::string user;                 ///< --user NAME: drop privileges after binding, key "user"
     int ready_fd = -1;                ///< --ready-fd N: write the readiness line there, then close it
     unsigned drain_ms = 5000;         ///< --drain-ms, key "drain_ms"
+    std::string tls_cert;             ///< --tls-cert FILE (PEM chain), key "tls_cert"
+    std::string tls_key;              ///< --tls-key FILE (PEM), key "tls_key"
 };
 
 /// A daemon's lifecycle around a net::Runtime:
@@ -58,6 +61,9 @@ public:
     /// `flag` was given on the command line (or there is no config file), else relative to the
     /// config file's directory (see path_in_file).
     [[nodiscard]] std::string config_path(const std::string& path, const std::string& flag) const;
+    /// The TLS context from --tls-cert/--tls-key, loaded before setup and re-read on SIGHUP;
+    /// `enabled()` is false when neither is given.
+    [[nodiscard]] net::TlsContext& tls() { return tls_; }
     /// Parsed --listen values. Throws ConfigError on a malformed one.
     [[nodiscard]] std::vector<net::HostPort> listen() const;
 
@@ -76,6 +82,7 @@ public:
 
 private:
     void reload();
+    void load_tls();
     std::string name_;
     CLI::App cli_;
     Options options_;
@@ -84,6 +91,7 @@ private:
     toml::table config_;
     std::vector<std::string> ready_parts_;
     std::function<void(const toml::table&)> reload_;
+    net::TlsContext tls_;
 };
 
 /// Drops root to `user` (and its primary group, supplementary groups cleared).

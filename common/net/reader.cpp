@@ -1,12 +1,14 @@
 #include "net/reader.hpp"
 
 #include <cstring>
+#include <utility>
 
 namespace net {
 
 std::string_view to_string(ReadStatus s) {
     switch (s) {
         case ReadStatus::ok: return "ok";
+        case ReadStatus::would_block: return "would_block";
         case ReadStatus::eof: return "eof";
         case ReadStatus::timeout: return "timeout";
         case ReadStatus::limit: return "limit";
@@ -52,7 +54,28 @@ void Reader::consume(std::size_t n) {
         // Empty: give the buffer back so an idle connection holds none.
         begin_ = end_ = 0;
         buf_.release();
+        if (next_capacity_ != 0) capacity_ = std::exchange(next_capacity_, 0);
     }
+}
+
+void Reader::set_capacity(std::size_t capacity) {
+    next_capacity_ = 0;
+    if (!buf_) {
+        capacity_ = capacity;
+        return;
+    }
+    if (capacity < capacity_) {
+        next_capacity_ = capacity;  // the buffered bytes stay until consumed
+        return;
+    }
+    if (capacity > buf_.size()) {
+        auto bigger = PooledBuffer::acquire(capacity);
+        std::memcpy(bigger.data(), buf_.data() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+        buf_ = std::move(bigger);
+    }
+    capacity_ = capacity;
 }
 
 void Reader::clear() { consume(end_ - begin_); }
@@ -62,6 +85,28 @@ void Reader::compact() {
     std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
+}
+
+ReadStatus Reader::try_fill() {
+    if (stream_.is_tls()) return ReadStatus::ok;
+    if (buf_ && end_ - begin_ >= capacity_) return ReadStatus::limit;
+    const bool had = static_cast<bool>(buf_);
+    if (!had) {
+        buf_ = PooledBuffer::acquire(capacity_);
+        begin_ = end_ = 0;
+    } else if (end_ == capacity_) {
+        compact();
+    }
+    error_code ec;
+    const std::size_t n = stream_.try_read(asio::buffer(buf_.data() + end_, capacity_ - end_), ec);
+    if (!ec && n > 0) {
+        end_ += n;
+        return ReadStatus::ok;
+    }
+    if (begin_ == end_) consume(0);   // give an empty buffer back
+    if (!ec) return ReadStatus::eof;  // a zero-byte read is the peer's FIN
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return ReadStatus::would_block;
+    return classify(ec);
 }
 
 task<ReadStatus> Reader::fill(bool between_messages) {
@@ -108,6 +153,24 @@ LineStatus to_line(ReadStatus s) {
     }
 }
 }  // namespace
+
+void LineReader::set_max_line(std::size_t max_line) {
+    opts_.max_line = max_line;
+    reader_.set_capacity(max_line + 2);
+}
+
+bool LineReader::has_line() const {
+    std::string_view d = reader_.data().substr(pending_consume_);
+    if (d.size() >= reader_.capacity()) return true;  // read_line reports too_long at once
+    // The tail of an over-long line being skipped ends at the first terminator: one more is needed.
+    int wanted = skipping_ ? 2 : 1;
+    for (std::size_t pos = 0;;) {
+        const auto lf = d.find('\n', pos);
+        if (lf == std::string_view::npos) return false;
+        if ((opts_.allow_bare_lf || (lf > 0 && d[lf - 1] == '\r')) && --wanted == 0) return true;
+        pos = lf + 1;
+    }
+}
 
 task<LineStatus> LineReader::read_line(std::string_view& line, bool between_messages) {
     if (pending_consume_) {

@@ -11,12 +11,13 @@ namespace net {
 
 /// Result of a read from the network.
 enum class ReadStatus {
-    ok,       ///< data available
-    eof,      ///< peer closed (or reset) the connection
-    timeout,  ///< the stream's deadline passed
-    limit,    ///< the buffer is full (capacity reached) and the caller has not consumed
-    closed,   ///< the stream was closed by us (shutdown)
-    error,    ///< any other I/O error
+    ok,           ///< data available
+    would_block,  ///< try_fill: nothing to read right now
+    eof,          ///< peer closed (or reset) the connection
+    timeout,      ///< the stream's deadline passed
+    limit,        ///< the buffer is full (capacity reached) and the caller has not consumed
+    closed,       ///< the stream was closed by us (shutdown)
+    error,        ///< any other I/O error
 };
 [[nodiscard]] std::string_view to_string(ReadStatus s);
 
@@ -36,11 +37,19 @@ public:
     /// upload): a drain must let that finish.
     /// Returns `limit` (reading nothing) when the buffer already holds `capacity` bytes.
     [[nodiscard]] task<ReadStatus> fill(bool between_messages = false);
+    /// Reads what is available now, without waiting: ok (more bytes buffered), would_block
+    /// (nothing yet: the caller may park), or the error. Over TLS, where readiness of the socket
+    /// says nothing about decrypted bytes, it reports ok without reading (the caller then
+    /// waits in fill(), as before).
+    [[nodiscard]] ReadStatus try_fill();
     /// Unconsumed bytes.
     [[nodiscard]] std::string_view data() const;
     /// Drops n bytes from the front (n <= data().size()).
     void consume(std::size_t n);
     [[nodiscard]] std::size_t capacity() const { return capacity_; }
+    /// Changes the capacity: at once when growing (buffered bytes are kept), when the buffer
+    /// is next empty when shrinking (buffered bytes are never dropped).
+    void set_capacity(std::size_t capacity);
     [[nodiscard]] bool empty() const { return begin_ == end_; }
     /// Discards everything buffered (e.g. before a STARTTLS handshake, RFC 3207 5).
     void clear();
@@ -53,6 +62,7 @@ private:
     PooledBuffer buf_;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
+    std::size_t next_capacity_ = 0;  // a smaller capacity waiting for the buffer to empty
 };
 
 /// How lines end for a protocol.
@@ -94,6 +104,11 @@ public:
         return reader_;
     }
     [[nodiscard]] const LineOptions& options() const { return opts_; }
+    /// Changes the line limit for the following lines (e.g. larger after login).
+    void set_max_line(std::size_t max_line);
+    /// Whether a whole line (or the end of an over-long one) is already buffered, so that
+    /// the next read_line returns without waiting for the network (pipelined commands).
+    [[nodiscard]] bool has_line() const;
 
 private:
     Reader reader_;

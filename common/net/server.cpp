@@ -103,9 +103,11 @@ void log_exception(std::string_view where, std::exception_ptr e) {
 }  // namespace
 
 struct TcpService {
-    TcpService(TcpServiceConfig c, SessionHandler h) : cfg(std::move(c)), handler(std::move(h)), limiter(cfg.limits) {}
+    TcpService(TcpServiceConfig c, SessionHandler h, ResumableFactory f)
+        : cfg(std::move(c)), handler(std::move(h)), factory(std::move(f)), limiter(cfg.limits) {}
     TcpServiceConfig cfg;
-    SessionHandler handler;
+    SessionHandler handler;    // coroutine sessions
+    ResumableFactory factory;  // or resumable ones
     Limiter limiter;
 };
 
@@ -115,6 +117,7 @@ struct UdpService {
 };
 
 struct Worker {
+    explicit Worker(std::atomic<std::size_t>& l) : live(l) {}
     asio::io_context ctx{1};
     std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
     std::vector<std::unique_ptr<udp::socket>> udp_sockets;
@@ -122,7 +125,22 @@ struct Worker {
     asio::steady_timer drain_timer{ctx};
     asio::steady_timer hard_stop_timer{ctx};
     bool stopping = false;
+    std::atomic<std::size_t>& live;  // the runtime's count of sessions
     std::thread thread;
+
+    void add_session(Stream::Impl* impl) {
+        sessions.insert(impl);
+        live.fetch_add(1, std::memory_order_relaxed);
+        if (stopping) Stream::begin_drain(impl);
+    }
+    void remove_session(Stream::Impl* impl) {
+        sessions.erase(impl);
+        live.fetch_sub(1, std::memory_order_relaxed);
+        if (stopping && sessions.empty()) {  // the last one of a drain
+            drain_timer.cancel();
+            hard_stop_timer.cancel();
+        }
+    }
 };
 
 struct Runtime::Impl {
@@ -135,12 +153,16 @@ struct Runtime::Impl {
     std::atomic<bool> stopping{false};
     std::atomic<std::size_t> live{0};
     asio::io_context signal_ctx{1};
+    // Installed with the runtime, before any readiness line: a signal sent as soon as a daemon
+    // says READY is queued here instead of meeting the default action (or being lost).
+    asio::signal_set signals{signal_ctx, SIGINT, SIGTERM, SIGHUP};
 
     task<void> accept_loop(Worker& w, tcp::acceptor& acc, TcpService& svc);
     task<void> session(Worker& w, TcpService& svc, tcp::socket sock, Ticket ticket);
+    void start_resumable(Worker& w, TcpService& svc, tcp::socket sock, Ticket ticket);
+    std::vector<tcp::endpoint> bind_tcp(std::unique_ptr<TcpService> svc);
     task<void> udp_loop(Worker& w, udp::socket& sock, UdpService& svc);
     void begin_stop(Worker& w);
-    void finish_if_drained(Worker& w);
 };
 
 task<void> Runtime::Impl::accept_loop(Worker& w, tcp::acceptor& acc, TcpService& svc) {
@@ -166,26 +188,88 @@ task<void> Runtime::Impl::accept_loop(Worker& w, tcp::acceptor& acc, TcpService&
             spdlog::debug("{}: refused {} (connection limit)", svc.cfg.name, to_string(peer));
             continue;  // socket closes here
         }
+        if (svc.factory) {
+            start_resumable(w, svc, std::move(sock), Ticket(&svc.limiter, peer.address()));
+            continue;
+        }
         asio::co_spawn(w.ctx, session(w, svc, std::move(sock), Ticket(&svc.limiter, peer.address())),
                        [name = svc.cfg.name](std::exception_ptr e) { log_exception(name, e); });
     }
 }
 
+namespace {
+
+// One connection of a resumable service. While parked, the only reference to it is the
+// readiness wait's handler: no coroutine frame, no read buffer.
+struct ParkedConn {
+    ParkedConn(tcp::socket sock, Ticket t, Worker& worker, TcpService& service)
+        : stream(std::move(sock), next_session_id()), ticket(std::move(t)), w(worker), svc(service) {}
+    Stream stream;
+    Ticket ticket;
+    Worker& w;
+    TcpService& svc;
+    std::unique_ptr<Resumable> session;
+    bool ended = false;
+};
+
+void step(std::shared_ptr<ParkedConn> conn);
+
+void end(const std::shared_ptr<ParkedConn>& conn) {
+    conn->stream.close();
+    if (!std::exchange(conn->ended, true)) conn->w.remove_session(conn->stream.impl());
+}
+
+// Waits for readability (or the watchdog's cancel, or a drain's close) without a coroutine.
+void park(std::shared_ptr<ParkedConn> conn) {
+    auto& st = conn->stream;
+    if (!st.is_open()) return end(conn);
+    st.set_idle(true);
+    if (st.draining()) return end(conn);  // a drain began while this session was busy
+    st.socket().async_wait(tcp::socket::wait_read, [conn = std::move(conn)](error_code) mutable {
+        conn->stream.set_idle(false);
+        step(std::move(conn));
+    });
+}
+
+void step(std::shared_ptr<ParkedConn> conn) {
+    auto& ctx = conn->w.ctx;
+    auto t = conn->session->resume();
+    asio::co_spawn(ctx, std::move(t), [conn = std::move(conn)](std::exception_ptr e, Step next) mutable {
+        if (e) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                spdlog::warn("{}: session #{} {}: {}", conn->svc.cfg.name, conn->stream.id(),
+                             to_string(conn->stream.peer()), ex.what());
+            } catch (...) {
+            }
+            return end(conn);
+        }
+        if (next == Step::done) return end(conn);
+        park(std::move(conn));
+    });
+}
+
+}  // namespace
+
+void Runtime::Impl::start_resumable(Worker& w, TcpService& svc, tcp::socket sock, Ticket ticket) {
+    auto conn = std::make_shared<ParkedConn>(std::move(sock), std::move(ticket), w, svc);
+    conn->session = svc.factory(conn->stream);
+    w.add_session(conn->stream.impl());
+    step(std::move(conn));
+}
+
 task<void> Runtime::Impl::session(Worker& w, TcpService& svc, tcp::socket sock, Ticket ticket) {
     Stream stream(std::move(sock), next_session_id());
     auto* impl = stream.impl();
-    w.sessions.insert(impl);
-    live.fetch_add(1, std::memory_order_relaxed);
-    if (w.stopping) Stream::begin_drain(impl);
+    w.add_session(impl);
     try {
         co_await svc.handler(stream);
     } catch (const std::exception& e) {
         spdlog::warn("{}: session #{} {}: {}", svc.cfg.name, stream.id(), to_string(stream.peer()), e.what());
     }
-    w.sessions.erase(impl);
-    live.fetch_sub(1, std::memory_order_relaxed);
+    w.remove_session(impl);
     (void)ticket;
-    finish_if_drained(w);
 }
 
 task<void> Runtime::Impl::udp_loop(Worker& w, udp::socket& sock, UdpService& svc) {
@@ -279,19 +363,12 @@ void Runtime::Impl::begin_stop(Worker& w) {
     });
 }
 
-void Runtime::Impl::finish_if_drained(Worker& w) {
-    if (w.stopping && w.sessions.empty()) {
-        w.drain_timer.cancel();
-        w.hard_stop_timer.cancel();
-    }
-}
-
 Runtime::Runtime(RuntimeOptions opts) : impl_(std::make_unique<Impl>()) {
     // sendfile(2) and plain writes on a reset socket must not kill the process.
     std::signal(SIGPIPE, SIG_IGN);
     if (opts.threads == 0) opts.threads = std::max(1u, std::thread::hardware_concurrency());
     impl_->opts = opts;
-    for (unsigned i = 0; i < opts.threads; ++i) impl_->workers.push_back(std::make_unique<Worker>());
+    for (unsigned i = 0; i < opts.threads; ++i) impl_->workers.push_back(std::make_unique<Worker>(impl_->live));
 }
 
 Runtime::~Runtime() {
@@ -303,11 +380,18 @@ Runtime::~Runtime() {
 }
 
 std::vector<tcp::endpoint> Runtime::add_tcp(TcpServiceConfig cfg, SessionHandler handler) {
-    auto svc = std::make_unique<TcpService>(std::move(cfg), std::move(handler));
+    return impl_->bind_tcp(std::make_unique<TcpService>(std::move(cfg), std::move(handler), nullptr));
+}
+
+std::vector<tcp::endpoint> Runtime::add_tcp(TcpServiceConfig cfg, ResumableFactory factory) {
+    return impl_->bind_tcp(std::make_unique<TcpService>(std::move(cfg), nullptr, std::move(factory)));
+}
+
+std::vector<tcp::endpoint> Runtime::Impl::bind_tcp(std::unique_ptr<TcpService> svc) {
     std::vector<tcp::endpoint> bound;
     for (const auto& hp : svc->cfg.listen) {
         tcp::endpoint ep(hp.address, hp.port);
-        for (auto& w : impl_->workers) {
+        for (auto& w : workers) {
             auto acc = std::make_unique<tcp::acceptor>(w->ctx);
             error_code ec;
             acc->open(ep.protocol(), ec);
@@ -325,14 +409,14 @@ std::vector<tcp::endpoint> Runtime::add_tcp(TcpServiceConfig cfg, SessionHandler
         }
         bound.push_back(ep);
     }
-    for (auto& w : impl_->workers) {
+    for (auto& w : workers) {
         std::size_t first = w->acceptors.size() - svc->cfg.listen.size();
         for (std::size_t i = first; i < w->acceptors.size(); ++i) {
-            asio::co_spawn(w->ctx, impl_->accept_loop(*w, *w->acceptors[i], *svc),
+            asio::co_spawn(w->ctx, accept_loop(*w, *w->acceptors[i], *svc),
                            [name = svc->cfg.name](std::exception_ptr e) { log_exception(name, e); });
         }
     }
-    impl_->tcp_services.push_back(std::move(svc));
+    tcp_services.push_back(std::move(svc));
     return bound;
 }
 
@@ -368,7 +452,7 @@ void Runtime::on_reload(std::function<void()> fn) { impl_->reload_fns.push_back(
 void Runtime::on_stop(std::function<void()> fn) { impl_->stop_fns.push_back(std::move(fn)); }
 
 void Runtime::run() {
-    asio::signal_set signals(impl_->signal_ctx, SIGINT, SIGTERM, SIGHUP);
+    auto& signals = impl_->signals;
     std::function<void(error_code, int)> on_signal = [&](error_code ec, int sig) {
         if (ec) return;
         if (sig == SIGHUP) {

@@ -26,6 +26,27 @@ struct ConnectionLimits {
 /// timeout) should be handled as values; an escaping exception is logged with the peer.
 using SessionHandler = std::function<task<void>(Stream&)>;
 
+/// What a resumable session asks of the runtime when `resume` returns.
+enum class Step : std::uint8_t {
+    park,  ///< wait, holding no coroutine, until the connection is readable; then resume
+    done,  ///< the session is over; the runtime closes the connection
+};
+
+/// A session that keeps its state in an object rather than in a suspended coroutine, so that an
+/// idle connection costs its socket and this object (nginx's idle keep-alive, for every
+/// protocol). The runtime calls `resume` once the connection is accepted and, after each
+/// `park`, when the connection is readable, its deadline passed (reads then report a timeout)
+/// or a drain closed it (reads then report closed). A session parks only with nothing
+/// buffered; an exception ends it (logged with the peer).
+class Resumable {
+public:
+    virtual ~Resumable() = default;
+    [[nodiscard]] virtual task<Step> resume() = 0;
+};
+
+/// Makes the session object of a newly accepted connection; `stream` outlives the object.
+using ResumableFactory = std::function<std::unique_ptr<Resumable>(Stream& stream)>;
+
 struct TcpServiceConfig {
     std::string name{};              ///< for logs ("http", "dns-tcp")
     std::vector<HostPort> listen{};  ///< port 0 = ephemeral
@@ -67,6 +88,8 @@ public:
     /// Binds now; throws std::system_error (with the address in what()) on failure.
     /// Returns the bound endpoints (port 0 resolved).
     std::vector<tcp::endpoint> add_tcp(TcpServiceConfig cfg, SessionHandler handler);
+    /// The same for sessions that park while idle (see Resumable).
+    std::vector<tcp::endpoint> add_tcp(TcpServiceConfig cfg, ResumableFactory factory);
     std::vector<udp::endpoint> add_udp(UdpServiceConfig cfg, DatagramHandler handler);
 
     /// Called on the signal thread when SIGHUP arrives.

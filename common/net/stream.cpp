@@ -23,7 +23,9 @@ struct Stream::Impl {
     }
 
     tcp::socket socket;
-    std::optional<asio::ssl::stream<tcp::socket&>> tls;
+    // Only TLS connections pay for the TLS state (buffers, engine): an idle plain connection
+    // should cost little more than its socket.
+    std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls;
     asio::steady_timer timer;
     Clock::time_point deadline = Clock::time_point::max();
     bool armed = false;
@@ -103,6 +105,10 @@ task<std::size_t> Stream::read_some(asio::mutable_buffer buf, error_code& ec) {
 }
 
 std::size_t Stream::try_read(asio::mutable_buffer buf, error_code& ec) {
+    if (impl_->timed_out) {
+        ec = asio::error::timed_out;
+        return 0;
+    }
     if (impl_->tls) {
         ec = asio::error::would_block;
         return 0;
@@ -213,12 +219,23 @@ task<void> Stream::send_file(int fd, std::uint64_t offset, std::uint64_t count, 
 
 task<void> Stream::start_tls(asio::ssl::context& ctx, error_code& ec) {
     auto self = impl_;
-    self->tls.emplace(self->socket, ctx);
+    self->tls = std::make_unique<asio::ssl::stream<tcp::socket&>>(self->socket, ctx);
     std::tie(ec) = co_await self->tls->async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
     self->fix(ec);
 }
 
-bool Stream::is_tls() const { return impl_->tls.has_value(); }
+bool Stream::is_tls() const { return impl_->tls != nullptr; }
+
+std::string Stream::tls_description() const {
+    if (!impl_->tls) return {};
+    SSL* ssl = impl_->tls->native_handle();
+    std::string out = SSL_get_version(ssl);
+    if (const char* cipher = SSL_get_cipher_name(ssl)) {
+        out += ' ';
+        out += cipher;
+    }
+    return out;
+}
 
 void Stream::shutdown_send() {
     error_code ec;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "net/asio.hpp"
@@ -48,6 +49,8 @@ public:
     /// Bytes already buffered by a reader above must have been discarded first (RFC 3207 5).
     [[nodiscard]] task<void> start_tls(asio::ssl::context& ctx, error_code& ec);
     [[nodiscard]] bool is_tls() const;
+    /// "TLSv1.3 TLS_AES_256_GCM_SHA384" after a handshake, "" before (for transcripts and logs).
+    [[nodiscard]] std::string tls_description() const;
 
     /// Half-close: no more data from us (FIN after pending writes).
     void shutdown_send();

@@ -182,6 +182,16 @@ def wait_until(pred, timeout=10.0, interval=0.02):
         time.sleep(interval)
 
 
+def make_cert(directory, name="localhost"):
+    """Writes a fresh self-signed certificate and key (EC P-256, CN and SAN `name`) into
+    `directory`; returns (cert_path, key_path)."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-keyout", key, "-out", cert, "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
+         "-days", "2"], timeout=30)
+    return cert, key
+
+
 def parse_http_head(head):
     """Splits a response head (bytes, without the blank line) into
     (status code, headers dict with lower-case names, status line)."""

@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from harness import Daemon, bin_path, run, main
+from harness import Daemon, bin_path, make_cert, run, main
 
 ECHOD = "suite-echod"
 
@@ -197,6 +197,34 @@ class Lifecycle(unittest.TestCase):
             self.assertEqual(p.returncode, 2)
         finally:
             os.unlink(cfg.name)
+
+class TlsOptions(unittest.TestCase):
+    """--tls-cert/--tls-key are common options: checked at start (exit 2), re-read on SIGHUP."""
+
+    def test_pair_is_checked_at_start_and_a_bad_reload_keeps_the_old(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cert, key = make_cert(tmp)
+            other = os.path.join(tmp, "other")
+            os.mkdir(other)
+            _, other_key = make_cert(other)
+            base = [bin_path(ECHOD), "--listen", "127.0.0.1:0"]
+            p = run(base + ["--tls-cert", cert], check=False, timeout=30)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("--tls-key", p.stderr)
+            p = run(base + ["--tls-cert", cert, "--tls-key", other_key], check=False, timeout=30)
+            self.assertEqual(p.returncode, 2)
+            self.assertRegex(p.stderr, r"other/key\.pem: .*(mismatch|does not match)")
+            with open(os.path.join(tmp, "echod.toml"), "w") as f:
+                f.write('tls_cert = "cert.pem"\ntls_key = "key.pem"\n')  # relative to the file
+            with Daemon(ECHOD, "--config", os.path.join(tmp, "echod.toml")) as d:
+                with open(cert, "w") as f:
+                    f.write("garbage\n")
+                d.signal(signal.SIGHUP)
+                d.wait_for_log("TLS reload failed, keeping the current certificate")
+                s, f = connect(d.tcp_port())
+                self.assertEqual(line(f), "+OK echo ready")
+                s.close()
+
 
 class Transcript(unittest.TestCase):
     def test_trace_shows_textbook_lines(self):

@@ -159,5 +159,48 @@ TEST(Reader, FullBufferReportsLimit) {
     EXPECT_EQ(r.data(), "01234567");
 }
 
+// has_line tells whether read_line can answer from the buffer without waiting (pipelined
+// commands): a whole line, or a buffer full of an over-long one.
+TEST(LineReader, HasLineSeesOnlyWholeBufferedLines) {
+    Pair p;
+    LineReader r(*p.server, {.max_line = 32});
+    EXPECT_FALSE(r.has_line());
+    p.send("one\r\ntw");
+    std::string_view line;
+    EXPECT_EQ(p.run(r.read_line(line)), LineStatus::ok);
+    EXPECT_EQ(line, "one");
+    EXPECT_FALSE(r.has_line());  // "tw" is half a line
+    p.send("o\r\nthree\r\n");
+    EXPECT_EQ(p.run(r.read_line(line)), LineStatus::ok);
+    EXPECT_EQ(line, "two");
+    EXPECT_TRUE(r.has_line());
+    EXPECT_EQ(p.run(r.read_line(line)), LineStatus::ok);
+    EXPECT_EQ(line, "three");
+    EXPECT_FALSE(r.has_line());
+    p.send("x\r\n" + std::string(40, 'x'));
+    EXPECT_EQ(p.run(r.read_line(line)), LineStatus::ok);
+    EXPECT_EQ(p.run(r.reader().fill()), ReadStatus::ok);  // 34 bytes without a terminator
+    EXPECT_TRUE(r.has_line());                            // read_line says too_long at once
+    EXPECT_EQ(p.run(r.read_line(line)), LineStatus::too_long);
+}
+
+// A larger limit after login applies at once, buffered bytes kept; a smaller one waits until
+// the buffer is empty (nothing buffered is dropped).
+TEST(LineReader, MaxLineChangesKeepBufferedBytes) {
+    Pair p;
+    LineReader r(*p.server, {.max_line = 8});
+    p.send("login\r\n" + std::string(30, 'y') + "\r\nend\r\n");
+    std::string_view line;
+    EXPECT_EQ(p.run(r.read_line(line)), LineStatus::ok);
+    r.set_max_line(64);
+    EXPECT_EQ(p.run(r.read_line(line)), LineStatus::ok);
+    EXPECT_EQ(line, std::string(30, 'y'));
+    r.set_max_line(4);
+    EXPECT_EQ(p.run(r.read_line(line)), LineStatus::ok);  // "end" fits the new limit
+    EXPECT_EQ(line, "end");
+    p.send("toolong\r\n");
+    EXPECT_EQ(p.run(r.read_line(line)), LineStatus::too_long);
+}
+
 }  // namespace
 }  // namespace net

@@ -1,20 +1,22 @@
-// A temporary directory tree for file tests (fs, httpd), removed on destruction.
+// A temporary directory tree for tests that use real files (fs, httpd, mail, auth), removed with
+// everything in it on destruction.
 #pragma once
 
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
 
-namespace suite_test {
+namespace suite::test {
 
 class TempDir {
 public:
-    TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "suite-test-XXXXXX").string();
+    explicit TempDir(const std::string& prefix = "suite-test") {
+        std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
         if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
         path_ = tmpl;
     }
@@ -25,12 +27,15 @@ public:
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
 
+    /// The directory, or `rel` inside it.
     [[nodiscard]] std::string path(const std::string& rel = "") const {
         return rel.empty() ? path_ : path_ + "/" + rel;
     }
-    void write(const std::string& rel, const std::string& data) const {
+    /// Writes `data` to `rel` (parents created); returns its path.
+    std::string write(const std::string& rel, const std::string& data) const {
         std::filesystem::create_directories(std::filesystem::path(path(rel)).parent_path());
         std::ofstream(path(rel), std::ios::binary | std::ios::trunc) << data;
+        return path(rel);
     }
     [[nodiscard]] std::string read(const std::string& rel) const {
         std::ifstream in(path(rel), std::ios::binary);
@@ -50,4 +55,4 @@ private:
     std::string path_;
 };
 
-}  // namespace suite_test
+}  // namespace suite::test

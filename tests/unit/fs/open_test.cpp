@@ -13,7 +13,7 @@
 
 #include "support/temp_dir.hpp"
 
-using suite_test::TempDir;
+using suite::test::TempDir;
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include "support/temp_dir.hpp"
 
 using namespace httpd;
-using suite_test::TempDir;
+using suite::test::TempDir;
 
 namespace {
 struct SiteFixture {

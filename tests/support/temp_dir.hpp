@@ -2,6 +2,7 @@
 // everything in it on destruction.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -1,6 +1,9 @@
 # ASan+UBSan for the test build, libFuzzer for fuzz targets.
 if(SUITE_SANITIZE)
-  set(_san -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  # UBSan's null check is left out: ASan already reports a null dereference (as SEGV, with
+  # its stack), and on the Asio coroutine code the check costs a tenth of the build time.
+  set(_san -fsanitize=address,undefined -fno-sanitize=null -fno-omit-frame-pointer
+           -fno-sanitize-recover=undefined)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     # clang 14's UBSan function check rejects Asio coroutine frames
     # ("Cannot represent a difference across sections").

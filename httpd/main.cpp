@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
                                .listen = daemon.listen(),
                                .limits = {cfg.max_connections, cfg.max_per_address},
                                .busy_reply = std::string(http::kBusyReply)},
-                              [&](net::Stream& s) { return http::serve(s, handler, opts); });
+                              http::service(handler, opts));
         daemon.announce("http", eps);
         daemon.on_reload([&](const toml::table&) {
             site->reopen_log();

@@ -115,7 +115,8 @@ void add_http(app::Daemon& d, net::Runtime& rt, const ServiceConfig& cfg, const 
                            .listen = d.listen(),
                            .limits = {cfg.max_connections, cfg.max_per_address},
                            .busy_reply = std::string(http::kBusyReply)},
-                          [handler, opts](net::Stream& s) { return http::serve(s, *handler, *opts); });
+                          // The factory refers to *handler and *opts: it keeps them alive.
+                          [handler, opts, make = http::service(*handler, *opts)](net::Stream& s) { return make(s); });
     d.announce("tcp", eps);
 }
 

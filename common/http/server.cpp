@@ -4,7 +4,7 @@
 #include <array>
 #include <cerrno>
 #include <exception>
-#include <optional>
+#include <memory>
 
 #include "http/chunked.hpp"
 #include "http/date.hpp"
@@ -27,27 +27,41 @@ thread_local DateCache t_date;
 
 enum class BodyOutcome { ok, closed, failed };
 
+// What a connection keeps between requests, also while it is parked: a few words.
+struct Kept {
+    std::size_t served = 0;
+    std::unique_ptr<net::SessionTrace> trace;  // only with --trace
+
+    Kept(const net::Stream& s, const ServerOptions& o) {
+        if (!net::Trace::enabled()) return;
+        trace = std::make_unique<net::SessionTrace>(o.trace_label, s.id(), net::to_string(s.peer()));
+        trace->note("connected");
+    }
+    ~Kept() {
+        if (trace) trace->note("closed after " + std::to_string(served) + " request(s)");
+    }
+    Kept(const Kept&) = delete;
+    Kept& operator=(const Kept&) = delete;
+};
+
+// The requests of one connection until it ends or, with parking, until it would wait idle for
+// the next one. Everything here (read buffer, parser, strings) lives only while requests are
+// in flight; what must outlive a park is in Kept.
 class Session {
 public:
-    Session(net::Stream& s, const Handler& h, const ServerOptions& o)
+    Session(net::Stream& s, const Handler& h, const ServerOptions& o, Kept& kept)
         : s_(s),
           handler_(h),
           opts_(o),
           peer_{s.peer().address().to_string(), s.peer().port()},
           reader_(s, o.limits.parser.max_header_bytes + 4),
-          parser_(o.limits.parser) {
-        if (net::Trace::enabled()) {
-            trace_.emplace(o.trace_label, s.id(), net::to_string(s.peer()));
-            trace_->note("connected");
-        }
-    }
-    ~Session() {
-        if (trace_) trace_->note("closed after " + std::to_string(served_) + " request(s)");
-    }
+          parser_(o.limits.parser),
+          trace_(kept.trace),
+          served_(kept.served) {}
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
-    net::task<void> run();
+    net::task<net::Step> run(bool may_park);
 
 private:
     net::task<bool> read_request(std::size_t& used);
@@ -83,8 +97,8 @@ private:
     std::string body_;
     std::string out_;
     Response resp_;
-    std::optional<net::SessionTrace> trace_;
-    std::size_t served_ = 0;
+    const std::unique_ptr<net::SessionTrace>& trace_;
+    std::size_t& served_;
 };
 
 // Reads until a complete head, an error, or the end. Returns false when the connection
@@ -299,7 +313,7 @@ net::task<bool> Session::receive_body(const Request& req, std::time_t started, s
 // ServerOptions::before_body: returns true if it answered (and the connection is done).
 net::task<bool> Session::answer_early(const Request& req, std::time_t started) {
     resp_.clear();
-    const ServerRequest sr{req, {}, peer_, s_.id(), served_, trace_.has_value()};
+    const ServerRequest sr{req, {}, peer_, s_.id(), served_, trace_ != nullptr};
     if (!opts_.before_body(sr, resp_)) co_return false;
     net::error_code ec;
     const auto bytes = co_await write_response(req.method == Method::head, req.version_minor, false, ec);
@@ -313,7 +327,7 @@ net::task<void> Session::handle(const Request& req) {
     resp_.clear();
     bool handler_failed = false;
     try {
-        const ServerRequest sr{req, body_, peer_, s_.id(), served_, trace_.has_value()};
+        const ServerRequest sr{req, body_, peer_, s_.id(), served_, trace_ != nullptr};
         co_await handler_(sr, resp_);
     } catch (const std::exception&) {
         handler_failed = true;
@@ -344,25 +358,61 @@ net::task<bool> Session::finish(const Request& req, std::time_t started, std::si
 }
 
 // RFC 9112 9.3: one request after another on the connection, each read, handled, answered.
-net::task<void> Session::run() {
+// With `may_park`, returns park when no byte of the next request has arrived (RFC 9112 9.5:
+// an idle keep-alive connection waits with its idle deadline set, holding nothing).
+net::task<net::Step> Session::run(bool may_park) {
+    constexpr auto done = net::Step::done;
     while (true) {
         // Graceful shutdown began during the last response: nothing more is expected of us.
-        if (s_.draining() && reader_.empty()) co_return;
+        if (s_.draining() && reader_.empty()) co_return done;
+        if (s_.timed_out()) co_return done;  // the idle deadline passed while parked: close silently
+        if (may_park && reader_.empty()) {
+            const auto st = reader_.try_fill();
+            if (st == net::ReadStatus::would_block) {
+                s_.expires_after(opts_.limits.idle_timeout);
+                co_return net::Step::park;
+            }
+            if (st != net::ReadStatus::ok) co_return done;  // EOF, reset, closed by a drain
+        }
         std::size_t used = 0;  // reader bytes that belong to this request
-        if (!co_await read_request(used)) co_return;
+        if (!co_await read_request(used)) co_return done;
         const Request& req = parser_.request();
         const std::time_t started = std::time(nullptr);
-        if (req.body != BodyKind::none && !co_await receive_body(req, started, used)) co_return;
+        if (req.body != BodyKind::none && !co_await receive_body(req, started, used)) co_return done;
         co_await handle(req);
-        if (!co_await finish(req, started, used)) co_return;
+        if (!co_await finish(req, started, used)) co_return done;
     }
 }
+
+// A connection of a parking service: between requests only Kept remains.
+class Connection final : public net::Resumable {
+public:
+    Connection(net::Stream& s, const Handler& h, const ServerOptions& o) : s_(s), handler_(h), opts_(o), kept_(s, o) {}
+
+    net::task<net::Step> resume() override {
+        Session session(s_, handler_, opts_, kept_);
+        co_return co_await session.run(/*may_park=*/true);
+    }
+
+private:
+    net::Stream& s_;
+    const Handler& handler_;
+    const ServerOptions& opts_;
+    Kept kept_;
+};
 
 }  // namespace
 
 net::task<void> serve(net::Stream& stream, const Handler& handler, const ServerOptions& opts) {
-    Session session(stream, handler, opts);
-    co_await session.run();
+    Kept kept(stream, opts);
+    Session session(stream, handler, opts, kept);
+    (void)co_await session.run(/*may_park=*/false);
+}
+
+net::ResumableFactory service(const Handler& handler, const ServerOptions& opts) {
+    return [&handler, &opts](net::Stream& s) -> std::unique_ptr<net::Resumable> {
+        return std::make_unique<Connection>(s, handler, opts);
+    };
 }
 
 }  // namespace http

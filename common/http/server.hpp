@@ -14,6 +14,7 @@
 
 #include "http/exchange.hpp"
 #include "http/parser.hpp"
+#include "net/server.hpp"
 #include "net/stream.hpp"
 
 namespace http {
@@ -53,5 +54,10 @@ struct ServerOptions {
 /// the connection, a response asks to close, or the server drains. Pipelined requests are
 /// answered in order. Never throws for network failures; a handler's exception becomes 500.
 [[nodiscard]] net::task<void> serve(net::Stream& stream, const Handler& handler, const ServerOptions& opts);
+
+/// The same as a service of parking sessions (net::Runtime::add_tcp): between requests an
+/// idle connection holds no coroutine, buffer or parser, only its socket and a few words.
+/// `handler` and `opts` must outlive the runtime.
+[[nodiscard]] net::ResumableFactory service(const Handler& handler, const ServerOptions& opts);
 
 }  // namespace http

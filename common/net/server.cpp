@@ -158,8 +158,8 @@ struct Runtime::Impl {
     asio::signal_set signals{signal_ctx, SIGINT, SIGTERM, SIGHUP};
 
     task<void> accept_loop(Worker& w, tcp::acceptor& acc, TcpService& svc);
-    task<void> session(Worker& w, TcpService& svc, tcp::socket sock, Ticket ticket);
-    void start_resumable(Worker& w, TcpService& svc, tcp::socket sock, Ticket ticket);
+    task<void> session(Worker& w, TcpService& svc, Socket sock, Ticket ticket);
+    void start_resumable(Worker& w, TcpService& svc, Socket sock, Ticket ticket);
     std::vector<tcp::endpoint> bind_tcp(std::unique_ptr<TcpService> svc);
     task<void> udp_loop(Worker& w, udp::socket& sock, UdpService& svc);
     void begin_stop(Worker& w);
@@ -168,7 +168,8 @@ struct Runtime::Impl {
 task<void> Runtime::Impl::accept_loop(Worker& w, tcp::acceptor& acc, TcpService& svc) {
     asio::steady_timer backoff(w.ctx);
     for (;;) {
-        auto [ec, sock] = co_await acc.async_accept(as_tuple(use_awaitable));
+        Socket sock(w.ctx);
+        auto [ec] = co_await acc.async_accept(sock, as_tuple(use_awaitable));
         if (w.stopping || ec == asio::error::operation_aborted) co_return;
         if (ec) {
             // EMFILE/ENFILE/ENOBUFS: back off briefly instead of spinning.
@@ -202,7 +203,7 @@ namespace {
 // One connection of a resumable service. While parked, the only reference to it is the
 // readiness wait's handler: no coroutine frame, no read buffer.
 struct ParkedConn {
-    ParkedConn(tcp::socket sock, Ticket t, Worker& worker, TcpService& service)
+    ParkedConn(Socket sock, Ticket t, Worker& worker, TcpService& service)
         : stream(std::move(sock), next_session_id()), ticket(std::move(t)), w(worker), svc(service) {}
     Stream stream;
     Ticket ticket;
@@ -225,7 +226,7 @@ void park(std::shared_ptr<ParkedConn> conn) {
     if (!st.is_open()) return end(conn);
     st.set_idle(true);
     if (st.draining()) return end(conn);  // a drain began while this session was busy
-    st.socket().async_wait(tcp::socket::wait_read, [conn = std::move(conn)](error_code) mutable {
+    st.socket().async_wait(Socket::wait_read, [conn = std::move(conn)](error_code) mutable {
         conn->stream.set_idle(false);
         step(std::move(conn));
     });
@@ -252,14 +253,14 @@ void step(std::shared_ptr<ParkedConn> conn) {
 
 }  // namespace
 
-void Runtime::Impl::start_resumable(Worker& w, TcpService& svc, tcp::socket sock, Ticket ticket) {
+void Runtime::Impl::start_resumable(Worker& w, TcpService& svc, Socket sock, Ticket ticket) {
     auto conn = std::make_shared<ParkedConn>(std::move(sock), std::move(ticket), w, svc);
     conn->session = svc.factory(conn->stream);
     w.add_session(conn->stream.impl());
     step(std::move(conn));
 }
 
-task<void> Runtime::Impl::session(Worker& w, TcpService& svc, tcp::socket sock, Ticket ticket) {
+task<void> Runtime::Impl::session(Worker& w, TcpService& svc, Socket sock, Ticket ticket) {
     Stream stream(std::move(sock), next_session_id());
     auto* impl = stream.impl();
     w.add_session(impl);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 namespace net {
@@ -13,22 +14,70 @@ namespace net {
 using asio::as_tuple;
 using asio::use_awaitable;
 
+namespace {
+
+// The deadlines of one io_context's streams: a binary heap under one timer (nginx's timer
+// tree, asio's own timer queue), so that a connection's deadline costs a heap slot rather
+// than a timer object and a pending wait (about 400 bytes) per connection. A deadline that
+// moves later keeps its slot and is re-keyed when the slot comes due; one that moves earlier
+// is sifted up. Used from the context's one thread only, as the streams are.
+class Deadlines final : public asio::execution_context::service {
+public:
+    static inline asio::execution_context::id id;
+    static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+    explicit Deadlines(asio::io_context& ctx) : service(ctx), timer_(ctx) {}
+
+    // Starts (or brings forward) the watch of `s` for s->deadline.
+    void watch(Stream::Impl* s);
+    // Stops watching `s` (its deadline was cleared, or it is going away).
+    void forget(Stream::Impl* s);
+
+private:
+    struct Slot {
+        Clock::time_point at;
+        Stream::Impl* stream;
+    };
+    void shutdown() override {
+        shut_ = true;
+        heap_.clear();
+        armed_ = Clock::time_point::max();  // the timer's service shuts down after this one
+    }
+    void arm();
+    void fire();
+    void place(std::size_t i);
+    void up(std::size_t i);
+    void down(std::size_t i);
+    void remove_at(std::size_t i);
+
+    asio::steady_timer timer_;
+    Clock::time_point armed_ = Clock::time_point::max();
+    std::vector<Slot> heap_;
+    bool shut_ = false;
+};
+
+}  // namespace
+
 struct Stream::Impl {
-    explicit Impl(tcp::socket s, std::uint64_t sid) : socket(std::move(s)), timer(socket.get_executor()), id(sid) {
+    explicit Impl(Socket s, std::uint64_t sid)
+        : socket(std::move(s)), deadlines(asio::use_service<Deadlines>(socket.get_executor().context())), id(sid) {
         error_code ec;
         peer = socket.remote_endpoint(ec);
         local = socket.local_endpoint(ec);
         socket.non_blocking(true, ec);
         socket.set_option(tcp::no_delay(true), ec);
     }
+    ~Impl() { deadlines.forget(this); }
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
 
-    tcp::socket socket;
+    Socket socket;
     // Only TLS connections pay for the TLS state (buffers, engine): an idle plain connection
     // should cost little more than its socket.
-    std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls;
-    asio::steady_timer timer;
+    std::unique_ptr<asio::ssl::stream<Socket&>> tls;
+    Deadlines& deadlines;
+    std::size_t slot = Deadlines::kNone;  // in deadlines' heap
     Clock::time_point deadline = Clock::time_point::max();
-    bool armed = false;
     bool timed_out = false;
     bool draining = false;
     bool idle = false;
@@ -36,40 +85,138 @@ struct Stream::Impl {
     tcp::endpoint peer;
     tcp::endpoint local;
 
-    // Watchdog: one pending timer wait at most; it re-checks the (movable) deadline when it fires.
-    static void arm(const std::shared_ptr<Impl>& self) {
-        if (self->deadline == Clock::time_point::max()) return;
-        if (self->armed && self->timer.expiry() <= self->deadline) return;
-        self->armed = true;
-        self->timer.expires_at(self->deadline);  // cancels an earlier (later-expiring) wait
-        self->timer.async_wait([self](error_code ec) {
-            if (ec) return;  // superseded or destroyed
-            self->armed = false;
-            if (self->deadline == Clock::time_point::max()) return;
-            if (Clock::now() >= self->deadline) {
-                self->timed_out = true;
-                error_code ignored;
-                self->socket.cancel(ignored);
-            } else {
-                arm(self);
-            }
-        });
+    // The deadline passed: pending operations fail (as timed_out, see fix) and later ones too.
+    void expire() {
+        deadline = Clock::time_point::max();
+        timed_out = true;
+        error_code ignored;
+        socket.cancel(ignored);
     }
-
-    // Maps a cancellation caused by the watchdog to timed_out.
+    // Maps a cancellation caused by the deadline to timed_out.
     void fix(error_code& ec) const {
         if (ec && timed_out) ec = asio::error::timed_out;
     }
 };
 
-Stream::Stream(tcp::socket socket, std::uint64_t session_id)
+namespace {
+
+void Deadlines::watch(Stream::Impl* s) {
+    if (shut_) return;
+    if (s->slot == kNone) {
+        s->slot = heap_.size();
+        heap_.push_back({s->deadline, s});
+        up(s->slot);
+    } else if (s->deadline < heap_[s->slot].at) {
+        heap_[s->slot].at = s->deadline;
+        up(s->slot);
+    }
+    if (heap_.front().at < armed_) arm();
+}
+
+void Deadlines::forget(Stream::Impl* s) {
+    if (s->slot == kNone) return;
+    if (!shut_) remove_at(s->slot);
+    s->slot = kNone;
+    // Nothing left to watch: no pending wait should keep the context's run() from returning.
+    if (heap_.empty() && armed_ != Clock::time_point::max()) {
+        armed_ = Clock::time_point::max();
+        timer_.cancel();
+    }
+}
+
+void Deadlines::arm() {
+    armed_ = heap_.front().at;
+    timer_.expires_at(armed_);  // cancels the wait for a later slot, if any
+    timer_.async_wait([this](error_code ec) {
+        if (!ec) fire();  // aborted: a re-arm replaced this wait, or the context is going away
+    });
+}
+
+void Deadlines::fire() {
+    armed_ = Clock::time_point::max();
+    const auto now = Clock::now();
+    while (!heap_.empty() && heap_.front().at <= now) {
+        Stream::Impl* s = heap_.front().stream;
+        if (s->deadline <= now) {
+            remove_at(0);
+            s->slot = kNone;
+            s->expire();
+        } else if (s->deadline == Clock::time_point::max()) {
+            remove_at(0);
+            s->slot = kNone;
+        } else {
+            heap_.front().at = s->deadline;  // moved later since it was placed
+            down(0);
+        }
+    }
+    if (!heap_.empty()) arm();
+}
+
+void Deadlines::place(std::size_t i) { heap_[i].stream->slot = i; }
+
+void Deadlines::up(std::size_t i) {
+    while (i > 0) {
+        const std::size_t parent = (i - 1) / 2;
+        if (!(heap_[i].at < heap_[parent].at)) break;
+        std::swap(heap_[i], heap_[parent]);
+        place(i);
+        i = parent;
+    }
+    place(i);
+}
+
+void Deadlines::down(std::size_t i) {
+    for (;;) {
+        const std::size_t l = 2 * i + 1, r = l + 1;
+        std::size_t least = i;
+        if (l < heap_.size() && heap_[l].at < heap_[least].at) least = l;
+        if (r < heap_.size() && heap_[r].at < heap_[least].at) least = r;
+        if (least == i) break;
+        std::swap(heap_[i], heap_[least]);
+        place(i);
+        i = least;
+    }
+    place(i);
+}
+
+void Deadlines::remove_at(std::size_t i) {
+    const std::size_t last = heap_.size() - 1;
+    if (i != last) {
+        heap_[i] = heap_[last];
+        heap_.pop_back();
+        Stream::Impl* moved = heap_[i].stream;
+        place(i);
+        down(i);
+        up(moved->slot);
+    } else {
+        heap_.pop_back();
+    }
+}
+
+// A socket of any executor, moved onto the io_context behind that executor.
+Socket adopt(tcp::socket s) {
+    const auto* ex = s.get_executor().target<asio::io_context::executor_type>();
+    if (ex == nullptr) throw std::logic_error("net::Stream: the socket's executor is not an io_context's");
+    Socket out(ex->context());
+    if (!s.is_open()) return out;
+    error_code ec;
+    const auto protocol = s.local_endpoint(ec).protocol();
+    const int fd = s.release(ec);
+    if (!ec) out.assign(protocol, fd, ec);
+    return out;
+}
+
+}  // namespace
+
+Stream::Stream(Socket socket, std::uint64_t session_id)
     : impl_(std::make_shared<Impl>(std::move(socket), session_id)) {}
+Stream::Stream(tcp::socket socket, std::uint64_t session_id) : Stream(adopt(std::move(socket)), session_id) {}
 Stream::Stream(Stream&&) noexcept = default;
 Stream& Stream::operator=(Stream&&) noexcept = default;
 Stream::~Stream() {
     if (impl_) {
         impl_->deadline = Clock::time_point::max();
-        impl_->timer.cancel();
+        impl_->deadlines.forget(impl_.get());
         error_code ec;
         impl_->socket.close(ec);
     }
@@ -78,12 +225,13 @@ Stream::~Stream() {
 void Stream::expires_after(std::chrono::milliseconds d) {
     impl_->timed_out = false;
     impl_->deadline = Clock::now() + d;
-    Impl::arm(impl_);
+    impl_->deadlines.watch(impl_.get());
 }
 
 void Stream::expires_never() {
     impl_->timed_out = false;
     impl_->deadline = Clock::time_point::max();
+    impl_->deadlines.forget(impl_.get());
 }
 
 bool Stream::timed_out() const { return impl_->timed_out; }
@@ -126,7 +274,7 @@ task<void> Stream::wait_readable(error_code& ec) {
         ec = asio::error::timed_out;
         co_return;
     }
-    std::tie(ec) = co_await self->socket.async_wait(tcp::socket::wait_read, as_tuple(use_awaitable));
+    std::tie(ec) = co_await self->socket.async_wait(Socket::wait_read, as_tuple(use_awaitable));
     self->fix(ec);
 }
 
@@ -211,7 +359,7 @@ task<void> Stream::send_file(int fd, std::uint64_t offset, std::uint64_t count, 
             ec = error_code(errno, asio::error::get_system_category());
             co_return;
         }
-        std::tie(ec) = co_await self->socket.async_wait(tcp::socket::wait_write, as_tuple(use_awaitable));
+        std::tie(ec) = co_await self->socket.async_wait(Socket::wait_write, as_tuple(use_awaitable));
         self->fix(ec);
         if (ec) co_return;
     }
@@ -219,7 +367,7 @@ task<void> Stream::send_file(int fd, std::uint64_t offset, std::uint64_t count, 
 
 task<void> Stream::start_tls(asio::ssl::context& ctx, error_code& ec) {
     auto self = impl_;
-    self->tls = std::make_unique<asio::ssl::stream<tcp::socket&>>(self->socket, ctx);
+    self->tls = std::make_unique<asio::ssl::stream<Socket&>>(self->socket, ctx);
     std::tie(ec) = co_await self->tls->async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
     self->fix(ec);
 }
@@ -239,13 +387,13 @@ std::string Stream::tls_description() const {
 
 void Stream::shutdown_send() {
     error_code ec;
-    impl_->socket.shutdown(tcp::socket::shutdown_send, ec);
+    impl_->socket.shutdown(Socket::shutdown_send, ec);
 }
 
 void Stream::close() {
-    // A closed stream needs no watchdog; a pending timer would keep its io_context busy.
+    // A closed stream needs no deadline.
     impl_->deadline = Clock::time_point::max();
-    impl_->timer.cancel();
+    impl_->deadlines.forget(impl_.get());
     error_code ec;
     impl_->socket.close(ec);
 }
@@ -254,7 +402,7 @@ bool Stream::is_open() const { return impl_->socket.is_open(); }
 const tcp::endpoint& Stream::peer() const { return impl_->peer; }
 const tcp::endpoint& Stream::local() const { return impl_->local; }
 std::uint64_t Stream::id() const { return impl_->id; }
-tcp::socket& Stream::socket() { return impl_->socket; }
+Socket& Stream::socket() { return impl_->socket; }
 asio::any_io_executor Stream::executor() { return impl_->socket.get_executor(); }
 bool Stream::draining() const { return impl_->draining; }
 void Stream::set_idle(bool idle) { impl_->idle = idle; }

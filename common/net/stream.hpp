@@ -12,13 +12,19 @@
 
 namespace net {
 
+/// A TCP socket bound to an io_context's own executor: an eighth of the size of one holding
+/// a polymorphic executor, and so is every operation waiting on it.
+using Socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
+
 /// One accepted connection. Lives on one io_context (one thread); not thread-safe.
 ///
 /// Deadlines: `expires_after(d)` sets an absolute deadline for every following
-/// operation until changed (watchdog style, one timer per connection). When it
-/// passes, the pending operation fails with `asio::error::timed_out`.
+/// operation until changed (watchdog style; one timer per io_context serves all its
+/// streams). When it passes, the pending operation fails with `asio::error::timed_out`.
 class Stream {
 public:
+    explicit Stream(Socket socket, std::uint64_t session_id = 0);
+    /// The socket's executor must be an io_context's; throws std::logic_error otherwise.
     explicit Stream(tcp::socket socket, std::uint64_t session_id = 0);
     Stream(Stream&&) noexcept;
     Stream& operator=(Stream&&) noexcept;
@@ -61,7 +67,7 @@ public:
     [[nodiscard]] const tcp::endpoint& peer() const;
     [[nodiscard]] const tcp::endpoint& local() const;
     [[nodiscard]] std::uint64_t id() const;
-    [[nodiscard]] tcp::socket& socket();
+    [[nodiscard]] Socket& socket();
     [[nodiscard]] asio::any_io_executor executor();
 
     /// Set by the server on graceful shutdown: finish the current exchange, then close.

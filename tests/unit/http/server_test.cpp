@@ -3,6 +3,7 @@
 #include "http/server.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <stdexcept>
 #include <thread>
@@ -241,4 +242,59 @@ TEST(Server, DriverAddsServerDateAndLength) {
     o = exchange("DELETE /a HTTP/1.1\r\nHost: h\r\n\r\n", {}, no_content);
     EXPECT_TRUE(o.wire.starts_with("HTTP/1.1 204 No Content\r\n")) << o.wire;
     EXPECT_EQ(o.wire.find("Content-Length"), std::string::npos);  // RFC 9110 8.6
+}
+
+// http::service: the same driver as parking sessions of the runtime.
+TEST(Server, ParkedConnectionsKeepTheirCountTimeOutAndDrain) {
+    using namespace std::chrono_literals;
+    Handler handler = [](const ServerRequest& rq, Response& r) -> net::task<void> {
+        r.body = std::string(rq.head.target) + " #" + std::to_string(rq.index) + " " + std::string(rq.body);
+        co_return;
+    };
+    ServerOptions opts;
+    opts.limits.idle_timeout = 300ms;
+    net::Runtime rt({.threads = 1, .drain_timeout = 2000ms});
+    const auto eps =
+        rt.add_tcp({.name = "http", .listen = {{asio::ip::make_address("127.0.0.1"), 0}}}, service(handler, opts));
+    std::thread th([&] { rt.run(); });
+    struct Client {
+        asio::io_context ctx;
+        net::tcp::socket s{ctx};
+        std::string buf;
+        explicit Client(const net::tcp::endpoint& ep) {
+            s.connect(ep);
+            timeval tv{10, 0};
+            ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        }
+        // The body of the next response, or "<error>" when the connection ends instead.
+        std::string response() {
+            net::error_code ec;
+            const auto n = asio::read_until(s, asio::dynamic_buffer(buf), "\r\n\r\n", ec);
+            if (ec) return "<" + ec.message() + ">";
+            const auto at = buf.find("Content-Length: ");
+            const std::size_t len = at < n ? std::stoul(buf.substr(at + 16)) : 0;
+            if (buf.size() < n + len)
+                asio::read(s, asio::dynamic_buffer(buf), asio::transfer_exactly(n + len - buf.size()), ec);
+            std::string body = buf.substr(n, len);
+            buf.erase(0, n + len);
+            return body;
+        }
+        void send(const std::string& text) { asio::write(s, asio::buffer(text)); }
+    };
+    Client a(eps[0]);
+    a.send("POST /one HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc");
+    EXPECT_EQ(a.response(), "/one #1 abc");
+    a.send("GET /two HTTP/1.1\r\nHost: h\r\n\r\n");  // after a park: the count went on
+    EXPECT_EQ(a.response(), "/two #2 ");
+    a.send("GET /three HTTP/1.1\r\nHost: h\r\n\r\nGET /four HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_EQ(a.response(), "/three #3 ");
+    EXPECT_EQ(a.response(), "/four #4 ");
+    EXPECT_EQ(a.response(), "<End of file>");  // parked past its idle deadline: closed silently
+    Client b(eps[0]);
+    b.send("GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_EQ(b.response(), "/b #1 ");
+    rt.stop();
+    EXPECT_EQ(b.response(), "<End of file>");  // parked when the drain began: closed at once
+    th.join();
+    EXPECT_EQ(rt.connections(), 0u);
 }

@@ -74,6 +74,8 @@ public:
     ~Ticket() {
         if (lim_) lim_->release(addr_);
     }
+    /// Hands the release over to the caller (who knows the address from elsewhere).
+    Limiter* disown() { return std::exchange(lim_, nullptr); }
 
 private:
     Limiter* lim_;
@@ -204,9 +206,14 @@ namespace {
 // readiness wait's handler: no coroutine frame, no read buffer.
 struct ParkedConn {
     ParkedConn(Socket sock, Ticket t, Worker& worker, TcpService& service)
-        : stream(std::move(sock), next_session_id()), ticket(std::move(t)), w(worker), svc(service) {}
+        : stream(std::move(sock), next_session_id()), limiter(t.disown()), w(worker), svc(service) {}
+    ~ParkedConn() {
+        if (limiter) limiter->release(stream.peer().address());  // the Ticket's address, not kept twice
+    }
+    ParkedConn(const ParkedConn&) = delete;
+    ParkedConn& operator=(const ParkedConn&) = delete;
     Stream stream;
-    Ticket ticket;
+    Limiter* limiter;
     Worker& w;
     TcpService& svc;
     std::unique_ptr<Resumable> session;
@@ -220,16 +227,31 @@ void end(const std::shared_ptr<ParkedConn>& conn) {
     if (!std::exchange(conn->ended, true)) conn->w.remove_session(conn->stream.impl());
 }
 
-// Waits for readability (or the watchdog's cancel, or a drain's close) without a coroutine.
+// The allocator of the parked wait: exactly its size from the heap. (Asio's default recycles
+// per-thread blocks of any earlier operation, so an idle wait could sit in an accept's block
+// of twice its size, for as long as the connection stays idle.)
+template <class T>
+struct ExactAllocator {
+    using value_type = T;
+    ExactAllocator() = default;
+    template <class U>
+    ExactAllocator(const ExactAllocator<U>&) noexcept {}  // NOLINT(google-explicit-constructor)
+    T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
+    void deallocate(T* p, std::size_t) noexcept { ::operator delete(p); }
+    friend bool operator==(ExactAllocator, ExactAllocator) noexcept { return true; }
+};
+
+// Waits for readability (or the deadline's cancel, or a drain's close) without a coroutine.
 void park(std::shared_ptr<ParkedConn> conn) {
     auto& st = conn->stream;
     if (!st.is_open()) return end(conn);
     st.set_idle(true);
     if (st.draining()) return end(conn);  // a drain began while this session was busy
-    st.socket().async_wait(Socket::wait_read, [conn = std::move(conn)](error_code) mutable {
-        conn->stream.set_idle(false);
-        step(std::move(conn));
-    });
+    st.socket().async_wait(Socket::wait_read,
+                           asio::bind_allocator(ExactAllocator<void>(), [conn = std::move(conn)](error_code) mutable {
+                               conn->stream.set_idle(false);
+                               step(std::move(conn));
+                           }));
 }
 
 void step(std::shared_ptr<ParkedConn> conn) {

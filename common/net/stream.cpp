@@ -24,7 +24,7 @@ namespace {
 class Deadlines final : public asio::execution_context::service {
 public:
     static inline asio::execution_context::id id;
-    static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+    static constexpr std::uint32_t kNone = static_cast<std::uint32_t>(-1);
 
     explicit Deadlines(asio::io_context& ctx) : service(ctx), timer_(ctx) {}
 
@@ -63,7 +63,6 @@ struct Stream::Impl {
         : socket(std::move(s)), deadlines(asio::use_service<Deadlines>(socket.get_executor().context())), id(sid) {
         error_code ec;
         peer = socket.remote_endpoint(ec);
-        local = socket.local_endpoint(ec);
         socket.non_blocking(true, ec);
         socket.set_option(tcp::no_delay(true), ec);
     }
@@ -76,14 +75,13 @@ struct Stream::Impl {
     // should cost little more than its socket.
     std::unique_ptr<asio::ssl::stream<Socket&>> tls;
     Deadlines& deadlines;
-    std::size_t slot = Deadlines::kNone;  // in deadlines' heap
     Clock::time_point deadline = Clock::time_point::max();
+    std::uint32_t slot = Deadlines::kNone;  // in deadlines' heap
     bool timed_out = false;
     bool draining = false;
     bool idle = false;
     std::uint64_t id;
     tcp::endpoint peer;
-    tcp::endpoint local;
 
     // The deadline passed: pending operations fail (as timed_out, see fix) and later ones too.
     void expire() {
@@ -103,7 +101,7 @@ namespace {
 void Deadlines::watch(Stream::Impl* s) {
     if (shut_) return;
     if (s->slot == kNone) {
-        s->slot = heap_.size();
+        s->slot = static_cast<std::uint32_t>(heap_.size());
         heap_.push_back({s->deadline, s});
         up(s->slot);
     } else if (s->deadline < heap_[s->slot].at) {
@@ -152,7 +150,7 @@ void Deadlines::fire() {
     if (!heap_.empty()) arm();
 }
 
-void Deadlines::place(std::size_t i) { heap_[i].stream->slot = i; }
+void Deadlines::place(std::size_t i) { heap_[i].stream->slot = static_cast<std::uint32_t>(i); }
 
 void Deadlines::up(std::size_t i) {
     while (i > 0) {
@@ -400,7 +398,10 @@ void Stream::close() {
 
 bool Stream::is_open() const { return impl_->socket.is_open(); }
 const tcp::endpoint& Stream::peer() const { return impl_->peer; }
-const tcp::endpoint& Stream::local() const { return impl_->local; }
+tcp::endpoint Stream::local() const {
+    error_code ec;
+    return impl_->socket.local_endpoint(ec);
+}
 std::uint64_t Stream::id() const { return impl_->id; }
 Socket& Stream::socket() { return impl_->socket; }
 asio::any_io_executor Stream::executor() { return impl_->socket.get_executor(); }

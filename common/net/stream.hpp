@@ -65,7 +65,8 @@ public:
     [[nodiscard]] bool is_open() const;
 
     [[nodiscard]] const tcp::endpoint& peer() const;
-    [[nodiscard]] const tcp::endpoint& local() const;
+    /// The local address (asked of the socket: not kept per connection).
+    [[nodiscard]] tcp::endpoint local() const;
     [[nodiscard]] std::uint64_t id() const;
     [[nodiscard]] Socket& socket();
     [[nodiscard]] asio::any_io_executor executor();

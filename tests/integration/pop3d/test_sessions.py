@@ -9,7 +9,7 @@ import tempfile
 import time
 import unittest
 
-from harness import main, wait_until
+from harness import SOURCE_DIR, Daemon, main
 from pop3util import PASSWORD, Raw, crlf_size, deliver, files, login, network_form, pop3d, write_users
 
 TEXTBOOK = [
@@ -46,6 +46,11 @@ class Pop3Sessions(unittest.TestCase):
         shutil.rmtree(os.path.join(self.root, user), ignore_errors=True)
         return [deliver(self.root, user, m) for m in messages]
 
+    def login(self):
+        r = login(self.port)
+        self.addCleanup(r.close)
+        return r
+
     def raw(self):
         r = Raw(self.port)
         self.addCleanup(r.close)
@@ -75,7 +80,7 @@ class Pop3Sessions(unittest.TestCase):
 
     def test_lock_excludes_a_second_session(self):
         self.fresh()
-        a = login(self.port)
+        a = self.login()
         b = self.raw()
         b.line()
         b.cmd("USER bob")
@@ -89,19 +94,19 @@ class Pop3Sessions(unittest.TestCase):
 
     def test_drop_without_quit_deletes_nothing_and_unlocks(self):
         names = self.fresh()
-        a = login(self.port)
+        a = self.login()
         self.assertEqual(a.cmd("DELE 1"), "+OK Message 1 deleted")
         self.assertEqual(a.cmd("DELE 2"), "+OK Message 2 deleted")
         a.close()
         self.d.wait_for_log("client eof")
         self.assertEqual(sorted(n.split("/")[1] for n in files(self.root, "bob")), sorted(names))
-        b = login(self.port)  # the lock went with the session
+        b = self.login()  # the lock went with the session
         self.assertEqual(b.cmd("STAT"), f"+OK 2 {sum(crlf_size(m) for m in TEXTBOOK)}")
         b.cmd("QUIT")
 
     def test_lock_after_sigkill_and_uidl_across_restarts(self):
         names = self.fresh()
-        a = login(self.port)
+        a = self.login()
         _, before = a.multi("UIDL")
         self.assertEqual(before, [f"1 {names[0]}", f"2 {names[1]}"])
         a.cmd("RETR 2")
@@ -112,7 +117,7 @@ class Pop3Sessions(unittest.TestCase):
         self.assertTrue(a.eof())
         type(self).d = self.start()
         self.port = self.d.tcp_port()
-        b = login(self.port)
+        b = self.login()
         _, after = b.multi("UIDL")
         self.assertEqual(after, before)  # RETR moved 2 to cur/; its id stayed
         b.cmd("QUIT")
@@ -205,6 +210,28 @@ class Pop3Sessions(unittest.TestCase):
         r.sock.settimeout(15)
         self.assertEqual(r.line(), "-ERR Autologout: idle for too long")
         self.assertTrue(r.eof())
+
+
+class DemoMaildrop(unittest.TestCase):
+    """The demo's configuration (demo/pop3d/pop3d.toml on a copy of demo/): the textbook's
+    listing, 498 and 912 octets, with the demo users' yescrypt hashes."""
+
+    def test_textbook_listing_on_the_demo(self):
+        tmp = tempfile.mkdtemp(prefix="pop3d-demo-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        for sub in ("mail", "pop3d"):
+            shutil.copytree(os.path.join(SOURCE_DIR, "demo", sub), os.path.join(tmp, sub))
+        with Daemon("pop3d", "--config", os.path.join(tmp, "pop3d", "pop3d.toml")) as d:
+            a = login(d.tcp_port(), "alice")
+            self.assertEqual(a.cmd("STAT"), "+OK 0 0")
+            a.cmd("QUIT")
+            r = login(d.tcp_port(), "bob")
+            self.assertEqual(r.multi("list"), ("+OK 2 messages (1410 octets)", ["1 498", "2 912"]))
+            self.assertEqual(r.cmd("retr 1"), "+OK 498 octets")
+            self.assertIn(b"\r\n..This line begins with a dot", r.until_dot())
+            self.assertEqual(r.cmd("quit"), "+OK POP3 server signing off")
+            r.close()
+            a.close()
 
 
 if __name__ == "__main__":

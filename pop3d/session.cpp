@@ -252,8 +252,7 @@ net::task<void> Session::stls(std::string_view) {
 
 net::task<void> Session::utf8(std::string_view) {
     // RFC 6856 3.1: UTF-8 mode; our messages go out as stored either way (no downgrading),
-    // and names and passwords may be UTF-8 with or without it ("UTF8 USER").
-    utf8_ = true;
+    // and names and passwords may be UTF-8 with or without it ("UTF8 USER"): nothing to switch.
     c_->reply("+OK UTF8 enabled");
     co_return;
 }

@@ -66,7 +66,6 @@ private:
     std::uint32_t state_ = kAuthorization;
     std::string user_;       // USER's name, until PASS
     std::string timestamp_;  // the greeting's APOP timestamp; "" when APOP is off
-    bool utf8_ = false;      // RFC 6856 UTF8 given
     std::optional<Maildrop> drop_;
 };
 

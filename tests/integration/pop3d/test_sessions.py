@@ -122,6 +122,21 @@ class Pop3Sessions(unittest.TestCase):
         self.assertEqual(after, before)  # RETR moved 2 to cur/; its id stayed
         b.cmd("QUIT")
 
+    def test_numbers_fixed_at_login_and_raw_top(self):
+        self.fresh()
+        r = self.login()
+        late = deliver(self.root, "bob", b"Subject: late\n\narrived during the session\n", when=1600000000)
+        self.assertEqual(r.cmd("STAT"), f"+OK 2 {sum(crlf_size(m) for m in TEXTBOOK)}")
+        self.assertEqual(r.cmd("RETR 3"), "-ERR No such message")
+        self.assertEqual(r.cmd("TOP 1 2"), "+OK Top of message follows")
+        head, _, body = TEXTBOOK[0].partition(b"\n\n")
+        self.assertEqual(r.until_dot(), network_form(head + b"\n\n" + b"\n".join(body.split(b"\n")[:2]) + b"\n"))
+        self.assertEqual(r.cmd("QUIT"), "+OK POP3 server signing off")
+        # The next session numbers the late one first (it is the oldest by delivery time).
+        n = self.login()
+        self.assertEqual(n.cmd("UIDL 1"), f"+OK 1 {late}")
+        n.cmd("QUIT")
+
     def test_pipelined_commands_answered_in_order(self):
         self.fresh()
         r = self.raw()

@@ -19,8 +19,8 @@ int main(int argc, char** argv) {
         (void)pop3d::serve(daemon, rt, svc, cfg, users, auth_opts.allow_plain);
         // SIGHUP: re-read the users file; a bad one keeps the current table.
         daemon.on_reload([users](const toml::table&) {
-            spdlog::info("SIGHUP: reloading users");
             if (auto err = users->reload()) throw app::ConfigError(*err);
+            spdlog::info("SIGHUP: users reloaded ({} users)", users->table()->size());
         });
     });
 }

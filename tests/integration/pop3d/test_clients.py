@@ -91,6 +91,20 @@ class Pop3Clients(unittest.TestCase):
         # UPDATE removed 3 only; 1 and 2 were retrieved, so they are in cur/ with flag S.
         self.assertEqual(files(self.root, "bob"), [f"cur/{names[0]}:2,S", f"cur/{names[1]}:2,S"])
 
+    def test_poplib_big_message_in_chunks(self):
+        # 2 MiB with a dot line every 1000 lines: many 128 KiB pieces, byte-exact through poplib.
+        lines = [(b"." if i % 1000 == 0 else b"") + b"%07d the quick brown fox" % i for i in range(70000)]
+        big = b"Subject: big\n\n" + b"\n".join(lines) + b"\n"
+        self.fresh("alice", big)
+        p = self.client()
+        p.user("alice")
+        p.pass_(PASSWORD)
+        resp, got, octets = p.retr(1)
+        self.assertEqual(resp, f"+OK {crlf_size(big)} octets".encode())
+        self.assertEqual(got, big.rstrip(b"\n").split(b"\n"))
+        p.quit()
+        self.assertRegex(self.d.log(), r"-- RETR 1: \d{7} bytes sent")
+
     def test_poplib_stls_then_login(self):
         self.fresh("alice", MSG1)
         p = self.client()

@@ -137,6 +137,22 @@ class Pop3Sessions(unittest.TestCase):
         self.assertEqual(n.cmd("UIDL 1"), f"+OK 1 {late}")
         n.cmd("QUIT")
 
+    def test_sighup_reloads_the_users_file(self):
+        users = os.path.join(self.tmp, "users")
+        with open(users) as f:
+            before = f.read()
+        with open(users, "a") as f:
+            f.write("dave:" + before.splitlines()[1].split(":", 1)[1] + "\n")  # bob's hash: "hungry"
+        self.d.signal(signal.SIGHUP)
+        self.d.wait_for_log("SIGHUP: users reloaded (3 users)")
+        r = self.raw()
+        r.line()
+        r.cmd("USER dave")
+        self.assertEqual(r.cmd("PASS hungry"), "+OK user successfully logged on")
+        self.assertEqual(r.cmd("STAT"), "+OK 0 0")  # a first login makes the Maildir
+        r.cmd("QUIT")
+        self.assertTrue(os.path.isdir(os.path.join(self.root, "dave", "new")))
+
     def test_pipelined_commands_answered_in_order(self):
         self.fresh()
         r = self.raw()

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <ctime>
 #include <utility>
@@ -379,7 +380,11 @@ net::task<void> Session::send_message(std::size_t n, std::optional<std::size_t> 
         // One pool job per chunk (a small message: open, read, stuff and mark seen in one).
         auto job = [d = &drop_->dir(), m, tp = &t]() {
             std::pair<std::error_code, std::string> r;
-            r.second.reserve(kReadChunk + kReadChunk / 16);
+            // Room for this piece with CRLFs and stuffing dots (a 5 KB message: about 5 KB, not
+            // a whole chunk's worth per RETR).
+            const std::uint64_t left = m->size > tp->offset ? m->size - tp->offset : 0;
+            const std::size_t piece = static_cast<std::size_t>(std::min<std::uint64_t>(left, kReadChunk));
+            r.second.reserve(piece + piece / 8 + 16);
             r.first = read_step(*d, *m, *tp, r.second);
             return r;
         };

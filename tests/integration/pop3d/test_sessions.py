@@ -9,7 +9,7 @@ import tempfile
 import time
 import unittest
 
-from harness import SOURCE_DIR, Daemon, main
+from harness import SOURCE_DIR, Daemon, bin_path, main, run
 from pop3util import PASSWORD, Raw, crlf_size, deliver, files, login, network_form, pop3d, write_users
 
 TEXTBOOK = [
@@ -241,6 +241,22 @@ class Pop3Sessions(unittest.TestCase):
         r.sock.settimeout(15)
         self.assertEqual(r.line(), "-ERR Autologout: idle for too long")
         self.assertTrue(r.eof())
+
+
+class Configuration(unittest.TestCase):
+    def test_configuration_errors_exit_2(self):
+        tmp = tempfile.mkdtemp(prefix="pop3d-config-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        users = write_users(tmp)
+        p = run([bin_path("pop3d"), "--users", users, "--listen", "127.0.0.1:0"], check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("no maildir root", p.stderr)
+        with open(os.path.join(tmp, "bad"), "w") as f:
+            f.write("bob:{PLAIN}secret\n")  # {PLAIN} without --allow-plain-passwords
+        p = run([bin_path("pop3d"), "--users", os.path.join(tmp, "bad"), "--maildir-root", tmp,
+                 "--listen", "127.0.0.1:0"], check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("bad:1:", p.stderr)
 
 
 class DemoMaildrop(unittest.TestCase):

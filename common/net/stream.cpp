@@ -226,6 +226,14 @@ task<void> Stream::start_tls(asio::ssl::context& ctx, error_code& ec) {
 
 bool Stream::is_tls() const { return impl_->tls != nullptr; }
 
+task<void> Stream::shutdown_tls(error_code& ec) {
+    auto self = impl_;
+    ec = {};
+    if (!self->tls) co_return;
+    std::tie(ec) = co_await self->tls->async_shutdown(as_tuple(use_awaitable));
+    self->fix(ec);
+}
+
 std::string Stream::tls_description() const {
     if (!impl_->tls) return {};
     SSL* ssl = impl_->tls->native_handle();

@@ -249,13 +249,12 @@ net::task<void> Session::quit(std::string_view) {
 }
 
 net::task<void> Session::feat(std::string_view) {
-    std::vector<std::string> lines{"Features:"};
-    if (shared_->tls.enabled()) {
-        lines.insert(lines.end(), {" AUTH TLS", " PBSZ", " PROT"});
-    }
-    lines.insert(lines.end(), {" EPRT", " EPSV", " MDTM", " " + mlst_feature(facts_), " PASV", " REST STREAM", " SIZE",
-                               " TVFS", " UTF8", "End"});
-    c_->reply_lines("211", lines);
+    // RFC 2389 3.2: feature lines start with a space and carry no reply code.
+    std::string text = "211-Features:\r\n";
+    if (shared_->tls.enabled()) text += " AUTH TLS\r\n PBSZ\r\n PROT\r\n";
+    text += " EPRT\r\n EPSV\r\n MDTM\r\n " + mlst_feature(facts_) +
+            "\r\n PASV\r\n REST STREAM\r\n SIZE\r\n TVFS\r\n UTF8\r\n211 End";
+    c_->reply(text);
     co_return;
 }
 

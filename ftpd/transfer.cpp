@@ -378,6 +378,7 @@ net::task<void> Session::run_transfer() {
 }
 
 std::string Session::data_error(Transfer& t, const net::error_code& ec) {
+    if (!t.aborted) c_->note("data connection: " + ec.message());
     if (t.aborted) return "426 Transfer aborted";
     if (ec == asio::error::timed_out) return "426 Transfer stalled, aborted";
     return "426 Connection closed; transfer aborted";
@@ -406,7 +407,7 @@ net::task<std::string> Session::move_data(Transfer& t) {
     if (t.protect) {
         const auto ctx = shared_->tls.get();
         d.expires_after(kTlsTimeout);
-        if (ctx) co_await d.start_tls(*ctx, ec);
+        if (ctx) co_await d.start_tls(*ctx, ec, /*session_tickets=*/false);
         if (!ctx || ec) co_return t.aborted ? "426 Transfer aborted" : "425 TLS negotiation failed on the data connection";
     }
     std::string result = "226 Transfer complete";

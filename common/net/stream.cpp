@@ -217,9 +217,10 @@ task<void> Stream::send_file(int fd, std::uint64_t offset, std::uint64_t count, 
     }
 }
 
-task<void> Stream::start_tls(asio::ssl::context& ctx, error_code& ec) {
+task<void> Stream::start_tls(asio::ssl::context& ctx, error_code& ec, bool session_tickets) {
     auto self = impl_;
     self->tls = std::make_unique<asio::ssl::stream<tcp::socket&>>(self->socket, ctx);
+    if (!session_tickets) SSL_set_num_tickets(self->tls->native_handle(), 0);
     std::tie(ec) = co_await self->tls->async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
     self->fix(ec);
 }

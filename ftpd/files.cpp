@@ -126,7 +126,7 @@ net::task<void> Session::rnfr(std::string_view arg) {
     if (!p || !may_write(*p)) co_return;
     auto parent = open_dir(root_.get(), parent_path(*p));
     const std::string name(base_name(*p));
-    struct stat st{};
+    struct stat st {};
     if (parent && name.empty()) parent.error = EBUSY;
     if (parent && ::fstatat(parent.file.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) parent.error = errno;
     if (!parent) {
@@ -172,7 +172,7 @@ net::task<void> Session::size(std::string_view arg) {
         co_return;
     }
     auto f = fs::open_beneath(root_.get(), beneath(*p), O_PATH);
-    struct stat st{};
+    struct stat st {};
     if (f && ::fstat(f.file.get(), &st) != 0) f.error = errno;
     if (!f) {
         reply_errno(f.error, *p);
@@ -189,7 +189,7 @@ net::task<void> Session::mdtm(std::string_view arg) {
     const auto p = path_arg(arg);
     if (!p) co_return;
     auto f = fs::open_beneath(root_.get(), beneath(*p), O_PATH);
-    struct stat st{};
+    struct stat st {};
     if (f && ::fstat(f.file.get(), &st) != 0) f.error = errno;
     if (!f) {
         reply_errno(f.error, *p);
@@ -204,7 +204,7 @@ net::task<void> Session::mlst(std::string_view arg) {
     Entry e;
     int err = 0;
     if (*p == "/") {
-        struct stat st{};
+        struct stat st {};
         if (::fstat(root_.get(), &st) != 0) err = errno;
         e.name = "/";
         e.mode = st.st_mode;

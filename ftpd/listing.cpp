@@ -106,8 +106,8 @@ std::string list_line(const Entry& e, std::int64_t now) {
     const bool recent = e.mtime <= now + 3600 && now - e.mtime < kSixMonths;
     const auto n = std::strftime(date.data(), date.size(), recent ? "%b %d %H:%M" : "%b %d  %Y", &tm);
     // Owner and group are not the server's business to reveal (vsftpd's hide_ids).
-    std::string out = mode_string(e.mode) + ' ' + std::to_string(e.nlink) + " ftp ftp " + std::to_string(e.size) +
-                      ' ' + std::string(date.data(), n) + ' ' + e.name;
+    std::string out = mode_string(e.mode) + ' ' + std::to_string(e.nlink) + " ftp ftp " + std::to_string(e.size) + ' ' +
+                      std::string(date.data(), n) + ' ' + e.name;
     if (S_ISLNK(e.mode)) out += " -> " + e.link_target;
     return out;
 }
@@ -149,7 +149,7 @@ std::optional<std::string> mlst_line(const Entry& e, unsigned facts, bool writab
 }
 
 int stat_entry(int dir_fd, const std::string& name, Entry& out) {
-    struct stat st{};
+    struct stat st {};
     if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errno;
     out.name = name;
     fill(out, st);
@@ -159,7 +159,7 @@ int stat_entry(int dir_fd, const std::string& name, Entry& out) {
     if (n > 0) out.link_target.assign(target.data(), static_cast<std::size_t>(n));
     // The target counts only where the session could reach it (no escape through a link).
     auto opened = fs::open_beneath(dir_fd, name, O_PATH);
-    struct stat ts{};
+    struct stat ts {};
     if (opened && ::fstat(opened.file.get(), &ts) == 0) {
         out.target_mode = ts.st_mode;
         out.target_size = static_cast<std::uint64_t>(ts.st_size);

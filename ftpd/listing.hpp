@@ -20,8 +20,8 @@ struct Entry {
     std::uint64_t size = 0;
     std::int64_t mtime = 0;  ///< Unix seconds
     std::uint64_t nlink = 1;
-    std::string link_target;                ///< for a symlink, what it points to (LIST's "-> x")
-    std::optional<mode_t> target_mode;      ///< for a symlink that resolves inside the root
+    std::string link_target;            ///< for a symlink, what it points to (LIST's "-> x")
+    std::optional<mode_t> target_mode;  ///< for a symlink that resolves inside the root
     std::uint64_t target_size = 0;
     std::int64_t target_mtime = 0;
 };

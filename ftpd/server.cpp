@@ -27,12 +27,12 @@ Server::Server(const Config& cfg, std::shared_ptr<auth::Authenticator> users, ne
 }
 
 std::vector<net::tcp::endpoint> Server::serve(net::Runtime& rt, const std::vector<net::HostPort>& listen) {
-    return rt.add_tcp({.name = "ftp",
-                       .listen = listen,
-                       .limits = {shared_.cfg.max_sessions, shared_.cfg.max_per_address},
-                       .busy_reply = "421 Too many connections, try later\r\n"},
-                      line::serve<Session>(limits_, dialect(),
-                                           [this](line::Connection& c) { return Session(c, shared_); }));
+    return rt.add_tcp(
+        {.name = "ftp",
+         .listen = listen,
+         .limits = {shared_.cfg.max_sessions, shared_.cfg.max_per_address},
+         .busy_reply = "421 Too many connections, try later\r\n"},
+        line::serve<Session>(limits_, dialect(), [this](line::Connection& c) { return Session(c, shared_); }));
 }
 
 }  // namespace ftpd

@@ -66,8 +66,12 @@ const std::array<Cmd, 50> kCommands{{
     {"STAT", Arg::optional, kIn, &S::stat},
     {"\xff\xf4\xff\xf2STAT", Arg::optional, kIn, &S::stat},
     {"ABOR", Arg::none, kIn, &S::abor},
-    {"\xff\xf4\xff\xf2" "ABOR", Arg::none, kIn, &S::abor},
-    {"\xff\xf2" "ABOR", Arg::none, kIn, &S::abor},
+    {"\xff\xf4\xff\xf2"
+     "ABOR",
+     Arg::none, kIn, &S::abor},
+    {"\xff\xf2"
+     "ABOR",
+     Arg::none, kIn, &S::abor},
     {"PWD", Arg::none, kIn, &S::queued<&S::pwd>},
     {"XPWD", Arg::none, kIn, &S::queued<&S::pwd>},
     {"CWD", Arg::required, kIn, &S::queued<&S::cwd>},
@@ -350,6 +354,5 @@ net::task<void> Session::stat(std::string_view arg) {
     lines.emplace_back("End of status");
     c_->reply_lines("211", lines);
 }
-
 
 }  // namespace ftpd

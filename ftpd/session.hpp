@@ -117,7 +117,7 @@ private:
     line::Connection* c_;
     const Shared* shared_;
     std::uint32_t state_;
-    std::string user_;       // after USER
+    std::string user_;  // after USER
     bool anonymous_ = false;
     bool writable_ = false;
     fs::FileHandle root_;    // the jail, O_PATH
@@ -129,7 +129,7 @@ private:
     unsigned failures_ = 0;
     bool tls_ = false;
     bool pbsz_ = false;
-    bool protect_ = false;  // PROT P
+    bool protect_ = false;   // PROT P
     bool epsv_all_ = false;  // RFC 2428 4: after EPSV ALL, only EPSV
     std::unique_ptr<DataSetup> data_;
     std::unique_ptr<Transfer> xfer_;
@@ -137,8 +137,8 @@ private:
 };
 
 /// Session states (bits of line::Command::states).
-inline constexpr std::uint32_t kNew = 1;      ///< before USER
+inline constexpr std::uint32_t kNew = 1;       ///< before USER
 inline constexpr std::uint32_t kNeedPass = 2;  ///< after USER
-inline constexpr std::uint32_t kIn = 4;       ///< logged in
+inline constexpr std::uint32_t kIn = 4;        ///< logged in
 
 }  // namespace ftpd

@@ -174,13 +174,13 @@ void Session::start(std::unique_ptr<Transfer> t, std::string_view first_reply) {
     c_->reply(first_reply);
     if (c_->trace().enabled()) {
         const auto& s = *t->setup;
-        const std::string how = s.acceptor ? "passive " + net::to_string(s.listening)
-                                           : "active " + net::to_string(*s.target);
+        const std::string how =
+            s.acceptor ? "passive " + net::to_string(s.listening) : "active " + net::to_string(*s.target);
         const auto bytes = t->kind == Transfer::Kind::send_file   ? std::to_string(t->size) + " bytes, "
                            : t->kind == Transfer::Kind::send_text ? std::to_string(t->text.size()) + " bytes, "
                                                                   : std::string();
-        c_->note("data: " + std::string(first_reply.substr(0, 3)) + " " + t->verb + " " + t->name + ", " + bytes +
-                 how + (t->protect ? ", TLS" : ""));
+        c_->note("data: " + std::string(first_reply.substr(0, 3)) + " " + t->verb + " " + t->name + ", " + bytes + how +
+                 (t->protect ? ", TLS" : ""));
     }
     xfer_ = std::move(t);
     if (!done_) done_ = std::make_unique<asio::steady_timer>(c_->stream().executor());
@@ -197,7 +197,7 @@ net::task<void> Session::retr(std::string_view arg) {
         co_return;
     }
     auto f = fs::open_beneath(root_.get(), beneath(*p), O_RDONLY);
-    struct stat st{};
+    struct stat st {};
     if (f && ::fstat(f.file.get(), &st) != 0) f.error = errno;
     if (f && !S_ISREG(st.st_mode)) f.error = S_ISDIR(st.st_mode) ? EISDIR : EACCES;
     if (!f) {
@@ -244,7 +244,7 @@ net::task<void> Session::store(std::string_view arg, Store how) {
         f = fs::open_beneath(root_.get(), beneath(*q), flags, 0644);
         if (f) p = std::move(q);
     }
-    struct stat st{};
+    struct stat st {};
     if (f && ::fstat(f.file.get(), &st) != 0) f.error = errno;
     if (f && !S_ISREG(st.st_mode)) f.error = EACCES;
     if (!f) {
@@ -397,8 +397,7 @@ net::task<std::string> Session::move_data(Transfer& t) {
         setup.acceptor->close(ignored);
     } else {
         const bool from_20 = shared_->privileged && shared_->cfg.active_from_port_20 && ::geteuid() == 0;
-        co_await connect_data(t.socket, unmapped(c_->stream().local().address()), *setup.target, from_20, timeout,
-                              ec);
+        co_await connect_data(t.socket, unmapped(c_->stream().local().address()), *setup.target, from_20, timeout, ec);
     }
     if (t.aborted) co_return "426 Transfer aborted";
     if (ec) co_return "425 Can't open data connection";
@@ -408,7 +407,8 @@ net::task<std::string> Session::move_data(Transfer& t) {
         const auto ctx = shared_->tls.get();
         d.expires_after(kTlsTimeout);
         if (ctx) co_await d.start_tls(*ctx, ec, /*session_tickets=*/false);
-        if (!ctx || ec) co_return t.aborted ? "426 Transfer aborted" : "425 TLS negotiation failed on the data connection";
+        if (!ctx || ec)
+            co_return t.aborted ? "426 Transfer aborted" : "425 TLS negotiation failed on the data connection";
     }
     std::string result = "226 Transfer complete";
     if (t.kind == Transfer::Kind::receive) {

@@ -39,7 +39,7 @@ struct Transfer {
     std::unique_ptr<DataSetup> setup;
     net::tcp::socket socket;  ///< the connection being opened
     std::optional<net::Stream> data;
-    bool aborted = false;    ///< ABOR or the control connection ended
+    bool aborted = false;     ///< ABOR or the control connection ended
     std::uint64_t moved = 0;  ///< bytes on the data connection
     net::Clock::time_point started = net::Clock::now();
 

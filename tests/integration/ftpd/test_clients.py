@@ -5,12 +5,13 @@ import ftplib
 import hashlib
 import io
 import os
+import shutil
 import socket
 import ssl
 import tempfile
 import unittest
 
-from harness import main, make_cert, run
+from harness import SOURCE_DIR, Daemon, main, make_cert, run
 from ftputil import PASSWORDS, Raw, Tree, daemon, lftp, login, slurp
 
 
@@ -299,6 +300,28 @@ class Tls(unittest.TestCase):
                 self.assertRegex(log, r"-- data: 150 RETR /tls-up.bin, 500000 bytes, passive [\d.:]+, TLS")
         finally:
             tree.cleanup()
+
+
+class Demo(unittest.TestCase):
+    """demo/ftp as scripts/demo runs it: anonymous pub/, alice (password "hungry") at home."""
+
+    def test_demo_tree(self):
+        stage = tempfile.mkdtemp(prefix="ftpd-demo-")
+        try:
+            shutil.copytree(os.path.join(SOURCE_DIR, "demo/ftp"), os.path.join(stage, "ftp"))
+            with open(os.path.join(stage, "ftp/users.in")) as f:
+                users = f.read().replace("@STAGE@", stage)
+            with open(os.path.join(stage, "ftp/users"), "w") as f:
+                f.write(users)
+            with Daemon("ftpd", "--config", os.path.join(stage, "ftp/ftpd.toml")) as d:
+                port = d.tcp_port()
+                self.assertIn("README.txt", run(["curl", "-sS", f"ftp://127.0.0.1:{port}/"]).stdout)
+                url = f"ftp://alice:hungry@127.0.0.1:{port}"
+                self.assertIn("Notes alice keeps", run(["curl", "-sS", f"{url}/notes.txt"]).stdout)
+                run(["curl", "-sS", "-T", "-", f"{url}/hello.txt"], input="hi\n")
+                self.assertEqual(slurp(os.path.join(stage, "ftp/home/alice/hello.txt")), b"hi\n")
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
 
 
 if __name__ == "__main__":

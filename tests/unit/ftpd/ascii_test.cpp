@@ -25,8 +25,7 @@ std::string decode_split(std::string_view in, std::size_t at) {
 
 TEST(Ascii, EncodeLfToCrlfWithoutDoubling) {
     const std::string in = "one\ntwo\r\n\nthree\rx\n";
-    for (std::size_t i = 0; i <= in.size(); ++i)
-        EXPECT_EQ(encode_split(in, i), "one\r\ntwo\r\n\r\nthree\rx\r\n") << i;
+    for (std::size_t i = 0; i <= in.size(); ++i) EXPECT_EQ(encode_split(in, i), "one\r\ntwo\r\n\r\nthree\rx\r\n") << i;
 }
 
 TEST(Ascii, DecodeCrlfToLfKeepingBareCr) {

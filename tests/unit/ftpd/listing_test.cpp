@@ -7,7 +7,6 @@
 
 #include <gtest/gtest.h>
 
-
 #include "temp_dir.hpp"
 
 namespace ftpd {

@@ -1,9 +1,8 @@
 #include "ftpd/data.hpp"
 
 #include <atomic>
+#include <memory>
 #include <random>
-
-#include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include "ftpd/protocol.hpp"
 
@@ -11,20 +10,51 @@ namespace ftpd {
 
 using asio::as_tuple;
 using asio::use_awaitable;
-using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
 // Where the next passive port search starts (shared by all threads; only a hint).
 std::atomic<std::uint32_t> next_port_hint{static_cast<std::uint32_t>(std::random_device{}())};
 
-// Runs `op` (an awaitable giving a tuple starting with error_code) against a timer.
-template <class Op>
-net::task<net::error_code> with_deadline(Op op, std::chrono::milliseconds timeout) {
-    asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
-    auto r = co_await (std::move(op) || timer.async_wait(as_tuple(use_awaitable)));
-    if (r.index() == 1) co_return asio::error::timed_out;
-    co_return std::get<0>(std::get<0>(r));
+// A deadline for one operation on `io` (an acceptor or a socket): when it passes first, the
+// operation is cancelled and `fired` is set. No awaitable operators: their by-value awaitable
+// arguments meet the g++ 12 co_await copy bug (see net/blocking.hpp).
+struct Deadline {
+    struct State {
+        bool done = false;
+        bool fired = false;
+    };
+    template <class Io>
+    Deadline(const asio::any_io_executor& ex, std::chrono::milliseconds timeout, Io& io)
+        : timer(ex, timeout), state(std::make_shared<State>()) {
+        timer.async_wait([s = state, &io](net::error_code ec) {
+            if (ec || s->done) return;  // cancelled, or the operation ended first (io may be gone)
+            s->fired = true;
+            net::error_code ignored;
+            io.cancel(ignored);
+        });
+    }
+    ~Deadline() {
+        state->done = true;
+        timer.cancel();
+    }
+    Deadline(const Deadline&) = delete;
+    Deadline& operator=(const Deadline&) = delete;
+    // The operation's result, timed_out when the deadline cancelled it.
+    [[nodiscard]] net::error_code result(const net::error_code& ec) {
+        state->done = true;
+        return state->fired ? net::error_code(asio::error::timed_out) : ec;
+    }
+
+    asio::steady_timer timer;
+    std::shared_ptr<State> state;
+};
+
+net::task<net::error_code> connect_within(net::tcp::socket& sock, const net::tcp::endpoint& target,
+                                          std::chrono::milliseconds timeout) {
+    Deadline deadline(sock.get_executor(), timeout, sock);
+    auto [e] = co_await sock.async_connect(target, as_tuple(use_awaitable));
+    co_return deadline.result(e);
 }
 
 }  // namespace
@@ -60,7 +90,9 @@ net::task<void> accept_data(net::tcp::acceptor& acc, net::tcp::socket& out, cons
             ec = asio::error::timed_out;
             co_return;
         }
-        ec = co_await with_deadline(acc.async_accept(out, as_tuple(use_awaitable)), left);
+        Deadline deadline_of_accept(acc.get_executor(), left, acc);
+        auto [e] = co_await acc.async_accept(out, as_tuple(use_awaitable));
+        ec = deadline_of_accept.result(e);
         if (ec) co_return;
         net::error_code ignored;
         const auto peer = out.remote_endpoint(ignored);
@@ -86,11 +118,11 @@ net::task<void> connect_data(net::tcp::socket& sock, const asio::ip::address& lo
     // RFC 959 3.2: the server's data port defaults to L-1 (20); binding it needs privilege.
     if (!from_data_port || open_from(kDataPort)) ec = open_from(0);
     if (ec) co_return;
-    ec = co_await with_deadline(sock.async_connect(target, as_tuple(use_awaitable)), timeout);
+    ec = co_await connect_within(sock, target, timeout);
     if (ec && from_data_port && ec == boost::system::errc::address_not_available) {
         // Port 20 to this client port is still in TIME_WAIT: any port will do.
         ec = open_from(0);
-        if (!ec) ec = co_await with_deadline(sock.async_connect(target, as_tuple(use_awaitable)), timeout);
+        if (!ec) ec = co_await connect_within(sock, target, timeout);
     }
 }
 

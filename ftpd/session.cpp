@@ -34,11 +34,11 @@ net::task<void> Session::queued(std::string_view arg) {
     if (xfer_) {
         std::string copy(arg);  // the line buffer is not read meanwhile, but stay safe
         co_await wait_transfer();
-        if constexpr (H != &Session::rnto) rename_from_.clear();
+        if (H != &Session::rnto) rename_from_.clear();
         co_await (this->*H)(copy);
         co_return;
     }
-    if constexpr (H != &Session::rnto) rename_from_.clear();
+    if (H != &Session::rnto) rename_from_.clear();
     co_await (this->*H)(arg);
 }
 

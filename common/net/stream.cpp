@@ -363,14 +363,23 @@ task<void> Stream::send_file(int fd, std::uint64_t offset, std::uint64_t count, 
     }
 }
 
-task<void> Stream::start_tls(asio::ssl::context& ctx, error_code& ec) {
+task<void> Stream::start_tls(asio::ssl::context& ctx, error_code& ec, bool session_tickets) {
     auto self = impl_;
     self->tls = std::make_unique<asio::ssl::stream<Socket&>>(self->socket, ctx);
+    if (!session_tickets) SSL_set_num_tickets(self->tls->native_handle(), 0);
     std::tie(ec) = co_await self->tls->async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
     self->fix(ec);
 }
 
 bool Stream::is_tls() const { return impl_->tls != nullptr; }
+
+task<void> Stream::shutdown_tls(error_code& ec) {
+    auto self = impl_;
+    ec = {};
+    if (!self->tls) co_return;
+    std::tie(ec) = co_await self->tls->async_shutdown(as_tuple(use_awaitable));
+    self->fix(ec);
+}
 
 std::string Stream::tls_description() const {
     if (!impl_->tls) return {};

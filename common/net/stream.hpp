@@ -53,8 +53,14 @@ public:
 
     /// Server-side TLS handshake on this connection (implicit TLS or STARTTLS).
     /// Bytes already buffered by a reader above must have been discarded first (RFC 3207 5).
-    [[nodiscard]] task<void> start_tls(asio::ssl::context& ctx, error_code& ec);
+    /// Without `session_tickets` no TLS 1.3 tickets are sent after the handshake: a peer that
+    /// only writes (an FTP upload) would close with them unread, which resets the connection.
+    [[nodiscard]] task<void> start_tls(asio::ssl::context& ctx, error_code& ec, bool session_tickets = true);
     [[nodiscard]] bool is_tls() const;
+    /// TLS: sends close_notify and waits, under the deadline, for the peer's (an FTP data
+    /// connection's end of file, RFC 4217 12.6). Errors: eof or stream_truncated when the peer
+    /// just closes, timed_out. Plain: nothing.
+    [[nodiscard]] task<void> shutdown_tls(error_code& ec);
     /// "TLSv1.3 TLS_AES_256_GCM_SHA384" after a handshake, "" before (for transcripts and logs).
     [[nodiscard]] std::string tls_description() const;
 

@@ -294,7 +294,8 @@ net::task<bool> Session::read_data_body(bool& too_big) {
         c_.trace().client(std::string_view(head).substr(pos, end - pos));
         pos = end + 2;
     }
-    c_.note("message body: " + std::to_string(un.size()) + " bytes, ends with <CRLF>.<CRLF>");
+    c_.trace().client(".");
+    c_.note("message body: " + std::to_string(un.size()) + " bytes");
     if (write_failed) spool_.abort();
     if (s_.settings.reject_bare_newline && (un.bare_lf() != 0 || un.bare_cr() != 0)) {
         spool_.abort();

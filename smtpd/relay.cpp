@@ -113,6 +113,7 @@ void Relay::start() {
 
 void Relay::stop() {
     stopping_ = true;
+    resolver_.stop();
     wake_.cancel();
     for (auto* s : live_) {
         net::error_code ec;

@@ -234,21 +234,22 @@ net::task<std::error_code> Session::begin_spool() {
     }
     if (!remote) {
         const std::string prefix = mail::return_path_field(from_.address) + received(id);
-        const std::string no_queue;
+        const std::string no_queue, no_local_prefix;
         const Envelope none;
-        co_return co_await spool_.begin(locals, no_queue, none, prefix);
+        co_return co_await spool_.begin(locals, no_queue, none, prefix, no_local_prefix);
     }
-    // A message with any remote recipient goes through the queue whole; the queue runner
-    // delivers its local recipients too.
+    // A message with a remote recipient is written to the queue for those; the local ones get
+    // copies of the queue file when it is committed.
     Envelope e{.sender = from_.address,
                .arrival = std::time(nullptr),
                .ret = from_.ret,
                .envid = from_.envid,
                .utf8 = from_.smtputf8};
-    for (const auto& r : rcpts_) e.rcpts.push_back({r.rcpt.address, r.rcpt.notify, r.rcpt.orcpt});
+    for (const auto& r : rcpts_)
+        if (r.user.empty()) e.rcpts.push_back({r.rcpt.address, r.rcpt.notify, r.rcpt.orcpt});
     const std::string prefix = received(id);
-    const std::vector<mail::Maildir> no_locals;
-    co_return co_await spool_.begin(no_locals, s_.cfg.queue_dir, e, prefix);
+    const std::string local_prefix = mail::return_path_field(from_.address);
+    co_return co_await spool_.begin(locals, s_.cfg.queue_dir, e, prefix, local_prefix);
 }
 
 void Session::end_on_read(net::ReadStatus st) {

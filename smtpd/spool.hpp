@@ -18,13 +18,16 @@ namespace smtpd {
 class Spool {
 public:
     /// Starts a message for local Maildirs `locals` (no remote recipient: direct delivery) or,
-    /// when `queue` is non-empty, into the queue with `envelope` in front. `prefix` (network
-    /// form) is written first: Return-Path: and Received: for local delivery, Received: for the
-    /// queue. Errors: Delivery::begin's (mkdir, open).
+    /// when `queue` is non-empty, into the queue with `envelope` (the remote recipients) in
+    /// front; the local recipients then get copies of the queue file at commit, each with
+    /// `local_prefix` (Return-Path:) in front. `prefix` (network form) is written first:
+    /// Return-Path: and Received: for local delivery, Received: for the queue. Errors:
+    /// Delivery::begin's (mkdir, open).
     /// (Arguments by reference: g++ 12 mangles class temporaries in co_await expressions, so
     /// callers pass named values.)
     [[nodiscard]] net::task<std::error_code> begin(const std::vector<mail::Maildir>& locals, const std::string& queue,
-                                                   const Envelope& envelope, const std::string& prefix);
+                                                   const Envelope& envelope, const std::string& prefix,
+                                                   const std::string& local_prefix);
     /// Appends network-form text (CRLF); written out every 256 KiB. Errors: write errors.
     [[nodiscard]] net::task<std::error_code> write(std::string_view network_text);
     /// Flushes, fsyncs, renames into new/, and links or copies into the other Maildirs.
@@ -39,6 +42,8 @@ private:
     mail::Delivery delivery_;
     std::vector<mail::Maildir> locals_;
     std::string queue_;
+    std::string local_prefix_;
+    std::uint64_t envelope_size_ = 0;
     std::string pending_;
 };
 

@@ -141,7 +141,7 @@ net::task<Answer> Resolver::ask(const Name& name, std::uint16_t qtype) {
     bool truncated = false;
     Answer last;
     last.status = Status::timeout;
-    for (unsigned attempt = 0; attempt < opts_.attempts && !truncated; ++attempt) {
+    for (unsigned attempt = 0; attempt < opts_.attempts && !truncated && !stopped_; ++attempt) {
         // A fresh id and a fresh socket (a new random source port from the kernel) per query,
         // so that an off-path attacker must guess both (RFC 5452 9.2, 9.3).
         const std::uint16_t id = random_id();
@@ -168,7 +168,7 @@ net::task<Answer> Resolver::ask(const Name& name, std::uint16_t qtype) {
             co_return a;
         }
     }
-    if (!truncated) co_return last;
+    if (!truncated || stopped_) co_return last;
     // RFC 1035 4.2.2 / RFC 7766: the same question over TCP, with a two-octet length prefix.
     const std::uint16_t id = random_id();
     std::array<std::uint8_t, 514> q{};

@@ -3,6 +3,7 @@
 // answers for their TTL in a small cache. Plus the mail host lookup of RFC 5321 5.1.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -51,6 +52,9 @@ public:
     /// Looks `name` up for `type` (class IN), from the cache when fresh. Never throws for
     /// network failures: they are Status values.
     [[nodiscard]] net::task<Answer> query(Name name, std::uint16_t type);
+    /// Makes queries in progress give up after their current attempt, and later ones fail at
+    /// once with Status::timeout (a daemon stopping).
+    void stop() { stopped_ = true; }
     /// Entries in the cache (tests).
     [[nodiscard]] std::size_t cached() const;
 
@@ -58,6 +62,7 @@ private:
     net::task<Answer> ask(const Name& name, std::uint16_t type);
     void store(const Name& name, std::uint16_t type, const Answer& a);
     ResolverOptions opts_;
+    std::atomic<bool> stopped_{false};
     mutable std::mutex mu_;
     std::map<std::pair<std::string, std::uint16_t>, std::pair<net::Clock::time_point, Answer>> cache_;
 };

@@ -30,8 +30,9 @@ std::vector<std::uint8_t> respond(std::span<const std::uint8_t> query, const std
     h.rcode = rcode;
     EXPECT_TRUE(w.header(h));
     EXPECT_TRUE(w.question(q.questions[0].name, q.questions[0].type, klass::IN));
-    if (!tc)
+    if (!tc) {
         for (const auto& r : answers) EXPECT_TRUE(w.rr(Section::answer, r));
+    }
     buf.resize(w.finish());
     return buf;
 }
@@ -124,19 +125,29 @@ struct FakeServer {
             std::vector<std::uint8_t> q(static_cast<std::size_t>(len[0] << 8 | len[1]));
             co_await asio::async_read(s, asio::buffer(q), asio::as_tuple(asio::use_awaitable));
             auto r = answer(q, true);
-            std::vector<std::uint8_t> out{static_cast<std::uint8_t>(r.size() >> 8),
-                                          static_cast<std::uint8_t>(r.size())};
-            out.insert(out.end(), r.begin(), r.end());
+            std::vector<std::uint8_t> out(r.size() + 2);
+            out[0] = static_cast<std::uint8_t>(r.size() >> 8);
+            out[1] = static_cast<std::uint8_t>(r.size() & 0xFF);
+            std::copy(r.begin(), r.end(), out.begin() + 2);
             co_await asio::async_write(s, asio::buffer(out), asio::as_tuple(asio::use_awaitable));
         }
     }
 
+    // UDP and TCP on one port number: pick one for UDP, try it for TCP, again if it is taken.
     FakeServer() {
-        const auto ep = net::tcp::endpoint(asio::ip::make_address("127.0.0.1"), udp.local_endpoint().port());
-        tcp.open(ep.protocol());
-        tcp.set_option(net::tcp::acceptor::reuse_address(true));
-        tcp.bind(ep);
-        tcp.listen();
+        for (int i = 0; i < 50; ++i) {
+            udp = net::udp::socket(ctx, net::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+            const auto ep = net::tcp::endpoint(asio::ip::make_address("127.0.0.1"), udp.local_endpoint().port());
+            net::error_code ec;
+            tcp = net::tcp::acceptor(ctx);
+            tcp.open(ep.protocol());
+            tcp.bind(ep, ec);
+            if (!ec) {
+                tcp.listen();
+                return;
+            }
+        }
+        throw std::runtime_error("no port free for both UDP and TCP");
     }
 
     ResolverOptions options() {

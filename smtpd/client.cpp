@@ -235,6 +235,11 @@ net::task<TransactionResult> send_message(const ClientOptions& opts, net::tcp::e
             if (!ehlo.positive()) co_return fail(ehlo);
         }
     }
+    // RFC 6531 3.4: a message that needs SMTPUTF8 cannot go to a server without it.
+    if (envelope.utf8 && !has_keyword(ehlo, "SMTPUTF8")) {
+        (void)co_await c.write("QUIT\r\n");
+        co_return fail({553, "553 5.6.7 The server does not support SMTPUTF8", {}});
+    }
     const bool dsn = has_keyword(ehlo, "DSN");
     const std::uint64_t size = file_size(path, offset);
     const std::string mail_from = mail_command(envelope, ehlo, size);

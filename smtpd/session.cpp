@@ -206,6 +206,9 @@ net::task<void> Session::rcpt(std::string_view arg) {
         co_return;
     }
     c_.reply("250 2.1.5 " + angle(rc.rcpt.address) + "... Recipient ok");
+    // The same recipient twice gets one copy (as Postfix's duplicate elimination).
+    for (const auto& r : rcpts_)
+        if (r.rcpt.address == rc.rcpt.address && r.user == rc.user) co_return;
     rcpts_.push_back(std::move(rc));
     state_ = st_rcpt;
 }

@@ -207,8 +207,8 @@ net::task<void> Session::rcpt(std::string_view arg) {
     }
     c_.reply("250 2.1.5 " + angle(rc.rcpt.address) + "... Recipient ok");
     // The same recipient twice gets one copy (as Postfix's duplicate elimination).
-    for (const auto& r : rcpts_)
-        if (r.rcpt.address == rc.rcpt.address && r.user == rc.user) co_return;
+    for (const auto& seen : rcpts_)
+        if (seen.rcpt.address == rc.rcpt.address && seen.user == rc.user) co_return;
     rcpts_.push_back(std::move(rc));
     state_ = st_rcpt;
 }

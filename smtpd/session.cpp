@@ -101,6 +101,7 @@ void Session::reset_transaction() {
     spool_.abort();
     from_ = MailFrom{};
     rcpts_.clear();
+    rcpt_count_ = 0;
     received_bytes_ = 0;
     chunk_failed_ = false;
     state_ = helo_.empty() ? st_init : st_ready;
@@ -178,7 +179,7 @@ net::task<void> Session::rcpt(std::string_view arg) {
         case PathError::bad_parameter: c_.reply("555 5.5.4 Unsupported or malformed RCPT parameter"); co_return;
     }
     // RFC 5321 4.5.3.1.8: at least 100 recipients must be accepted; more get 452.
-    if (rcpts_.size() >= s_.cfg.max_recipients) {
+    if (rcpt_count_ >= s_.cfg.max_recipients) {
         c_.reply("452 4.5.3 Too many recipients");
         co_return;
     }
@@ -206,6 +207,7 @@ net::task<void> Session::rcpt(std::string_view arg) {
         co_return;
     }
     c_.reply("250 2.1.5 " + angle(rc.rcpt.address) + "... Recipient ok");
+    ++rcpt_count_;
     // The same recipient twice gets one copy (as Postfix's duplicate elimination).
     for (const auto& seen : rcpts_)
         if (seen.rcpt.address == rc.rcpt.address && seen.user == rc.user) co_return;

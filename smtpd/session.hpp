@@ -99,6 +99,7 @@ private:
     std::string user_{};  // after AUTH
     MailFrom from_{};
     std::vector<Recipient> rcpts_{};
+    std::size_t rcpt_count_ = 0;  // accepted RCPT commands (duplicates included), for the limit
     Spool spool_{};
     std::uint64_t received_bytes_ = 0;  // BDAT: the message so far
     bool chunk_failed_ = false;         // BDAT: a chunk was refused; the rest are discarded

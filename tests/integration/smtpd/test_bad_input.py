@@ -6,7 +6,7 @@ import os
 import tempfile
 import unittest
 
-from harness import main
+from harness import main, wait_until
 import smtputil as su
 
 LIMITS = ["--max-message-size", "2000", "--max-recipients", "3", "--max-errors", "3",
@@ -118,6 +118,11 @@ class BadInput(unittest.TestCase):
         finally:
             for c in conns:
                 c.close()
+        # Once the server has seen them go, a new connection is welcome again.
+        def welcome():
+            with su.Smtp(self.port) as s:
+                return s.reply()[0].startswith("220 ")
+        self.assertTrue(wait_until(welcome, timeout=10))
 
     def test_command_budget_before_auth(self):
         with su.Smtp(self.port) as s:

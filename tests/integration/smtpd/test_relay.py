@@ -78,11 +78,12 @@ class Relay(unittest.TestCase):
         m = [x for x in msgs if b"Subject: relayed" in x]
         self.assertEqual(len(m), 1, self.cf.log())
         self.assertIn(b"\n.dot line\nDo you like ketchup?\n", m[0])
-        # Two hops: crepes.fr's Received (ESMTPA: Alice authenticated on loopback) below hamburger.edu's (ESMTPS).
+        # Two hops: crepes.fr's Received (ESMTPA: Alice authenticated on loopback) below
+        # hamburger.edu's (ESMTPS: the relay used STARTTLS).
         received = re.findall(rb"Received: from ([^ ]+) .*?\n\tby ([^ ]+) with (\w+)", m[0])
         self.assertEqual(received[0][1:], (b"hamburger.edu", b"ESMTPS"), m[0])
         self.assertEqual(received[1][1:], (b"crepes.fr", b"ESMTPA"), m[0])
-        log = self.cf.log()
+        log = self.cf.wait_for_log("delivered to <bob@hamburger.edu>")
         self.assertRegex(log, r"delivered to <bob@hamburger.edu> via mail.hamburger.edu \[127.0.0.2\]")
         self.assertIn("connect to 127.0.0.3", log)  # the preferred MX was tried first
         wait_until(lambda: not os.listdir(os.path.join(self.cf_base, "queue", "new")), timeout=10)

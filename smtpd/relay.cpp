@@ -63,11 +63,7 @@ void write_state(const std::string& dir, const std::string& name, const std::str
 }  // namespace
 
 Relay::Relay(net::Runtime& rt, Shared& shared)
-    : rt_(rt),
-      s_(shared),
-      ctx_(rt.context(0)),
-      wake_(ctx_),
-      resolver_(dns::ResolverOptions{.server = shared.settings.resolver}) {
+    : rt_(rt), s_(shared), ctx_(rt.context(0)), resolver_(dns::ResolverOptions{.server = shared.settings.resolver}) {
     client_.helo = shared.settings.hostname;
     client_.timeout = std::chrono::milliseconds(shared.cfg.relay_timeout_ms);
     client_tls_ = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
@@ -114,7 +110,7 @@ void Relay::start() {
 void Relay::stop() {
     stopping_ = true;
     resolver_.stop();
-    wake_.cancel();
+    wake();
     for (auto* s : live_) {
         net::error_code ec;
         s->close(ec);
@@ -141,7 +137,7 @@ net::task<void> Relay::add(std::string path) {
     e.offset = offset;
     e.next = net::Clock::now();
     entries_.emplace(base_name(path), std::move(e));
-    wake_.cancel();
+    wake();
 }
 
 std::chrono::milliseconds Relay::backoff(unsigned attempts) const {
@@ -150,7 +146,13 @@ std::chrono::milliseconds Relay::backoff(unsigned attempts) const {
     return std::chrono::milliseconds(std::min<std::uint64_t>(d, s_.cfg.retry_max_ms));
 }
 
+void Relay::wake() {
+    if (wake_ != nullptr) wake_->cancel();
+}
+
 net::task<void> Relay::run() {
+    asio::steady_timer timer(ctx_);
+    wake_ = &timer;
     while (!stopping_) {
         const auto now = net::Clock::now();
         auto earliest = now + std::chrono::hours(1);
@@ -164,9 +166,10 @@ net::task<void> Relay::run() {
                 earliest = std::max(e.next, now + std::chrono::milliseconds(10));
             }
         }
-        wake_.expires_at(earliest);
-        (void)co_await wake_.async_wait(tuple_awaitable);
+        timer.expires_at(earliest);
+        (void)co_await timer.async_wait(tuple_awaitable);
     }
+    wake_ = nullptr;
 }
 
 bool Relay::is_local(const std::string& address) const {
@@ -217,7 +220,7 @@ net::task<void> Relay::attempt(std::string name) {
         e.busy = false;
     }
     --running_;
-    wake_.cancel();
+    wake();
 }
 
 net::task<void> Relay::deliver_local(Entry& e, std::vector<FailedRecipient>& failed) {

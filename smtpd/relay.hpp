@@ -53,11 +53,14 @@ private:
     [[nodiscard]] bool is_local(const std::string& address) const;
     [[nodiscard]] std::chrono::milliseconds backoff(unsigned attempts) const;
     void stop();
+    void wake();
 
     net::Runtime& rt_;
     Shared& s_;
     asio::io_context& ctx_;
-    asio::steady_timer wake_;
+    // The runner's timer lives in run()'s frame, which dies with the io_context (a member
+    // would outlive the io_context's timer service).
+    asio::steady_timer* wake_ = nullptr;
     dns::Resolver resolver_;
     ClientOptions client_;
     std::shared_ptr<asio::ssl::context> client_tls_;

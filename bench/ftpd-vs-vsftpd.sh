@@ -77,7 +77,9 @@ EOF
 "$VSFTPD" "$tmp/vsftpd.conf" &
 pids+=("$!")
 
-"$FTPD" --anonymous --root "$tmp/tree" --listen "127.0.0.1:$fport" --threads "$CORES" --log-level warn \
+# No session limits, as vsftpd's max_clients=0 and max_per_ip=0 (the load is 50 clients on one address).
+printf '[ftpd]\nmax_sessions = 0\nmax_per_address = 0\n' >"$tmp/ftpd.toml"
+"$FTPD" --config "$tmp/ftpd.toml" --anonymous --root "$tmp/tree" --listen "127.0.0.1:$fport" --threads "$CORES" --log-level warn \
     --passive-ports 45001-49000 --ready-fd 3 3>"$tmp/ftpd.ready" 2>"$tmp/ftpd.log" &
 pids+=("$!")
 

@@ -30,9 +30,11 @@ def port_of(d):
 
 
 def messages(base, user):
-    """The files of user's Maildir new/ (sorted by name), as bytes."""
+    """The files of user's Maildir new/ in delivery order (by modification time: Maildir names
+    do not sort by time within a second, their microseconds are not zero-padded), as bytes."""
     out = []
-    for p in sorted(glob.glob(os.path.join(base, "mail", user, "new", "*"))):
+    paths = glob.glob(os.path.join(base, "mail", user, "new", "*"))
+    for p in sorted(paths, key=lambda p: (os.stat(p).st_mtime_ns, p)):
         with open(p, "rb") as f:
             out.append(f.read())
     return out

@@ -12,7 +12,7 @@
 
 namespace net {
 
-/// A TCP socket bound to an io_context's own executor: an eighth of the size of one holding
+/// A TCP socket bound to an io_context's own executor: 40 bytes instead of 88 for one holding
 /// a polymorphic executor, and so is every operation waiting on it.
 using Socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
 

@@ -13,7 +13,7 @@
 namespace net {
 
 /// A TCP socket bound to an io_context's own executor: 40 bytes instead of 88 for one holding
-/// a polymorphic executor, and so is every operation waiting on it.
+/// a polymorphic executor, and every operation waiting on it is smaller too.
 using Socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
 
 /// One accepted connection. Lives on one io_context (one thread); not thread-safe.

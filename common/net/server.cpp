@@ -74,8 +74,9 @@ public:
     ~Ticket() {
         if (lim_) lim_->release(addr_);
     }
-    /// Hands the release over to the caller (who knows the address from elsewhere).
+    /// Hands the release over to the caller, who must release this same address.
     Limiter* disown() { return std::exchange(lim_, nullptr); }
+    [[nodiscard]] const asio::ip::address& address() const { return addr_; }
 
 private:
     Limiter* lim_;
@@ -206,7 +207,12 @@ namespace {
 // readiness wait's handler: no coroutine frame, no read buffer.
 struct ParkedConn {
     ParkedConn(Socket sock, Ticket t, Worker& worker, TcpService& service)
-        : stream(std::move(sock), next_session_id()), limiter(t.disown()), w(worker), svc(service) {}
+        : stream(std::move(sock), next_session_id()),
+          // The stream asks the socket for its peer again; if the peer reset in between, the
+          // addresses differ and `t` releases its own when it goes (the session ends at once).
+          limiter(stream.peer().address() == t.address() ? t.disown() : nullptr),
+          w(worker),
+          svc(service) {}
     ~ParkedConn() {
         if (limiter) limiter->release(stream.peer().address());  // the Ticket's address, not kept twice
     }

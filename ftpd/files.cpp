@@ -93,33 +93,27 @@ net::task<void> Session::mkd(std::string_view arg) {
     c_->reply("257 " + quote_path(*p) + " created");
 }
 
-net::task<void> Session::rmd(std::string_view arg) {
+// RMD and DELE: unlinkat() of the last name in its parent, opened beneath the root. The root
+// itself (an empty last name) gets `root_error`.
+net::task<void> Session::unlink_arg(std::string_view arg, int flags, int root_error, std::string_view done) {
     const auto p = path_arg(arg);
     if (!p || !may_write(*p)) co_return;
     auto parent = open_dir(root_.get(), parent_path(*p));
     const std::string name(base_name(*p));
-    if (parent && name.empty()) parent.error = EBUSY;  // the root itself
-    if (parent && ::unlinkat(parent.file.get(), name.c_str(), AT_REMOVEDIR) != 0) parent.error = errno;
+    if (parent && name.empty()) parent.error = root_error;
+    if (parent && ::unlinkat(parent.file.get(), name.c_str(), flags) != 0) parent.error = errno;
     if (!parent) {
         reply_errno(parent.error, *p);
         co_return;
     }
-    c_->reply("250 Directory removed");
+    c_->reply(done);
 }
 
-net::task<void> Session::dele(std::string_view arg) {
-    const auto p = path_arg(arg);
-    if (!p || !may_write(*p)) co_return;
-    auto parent = open_dir(root_.get(), parent_path(*p));
-    const std::string name(base_name(*p));
-    if (parent && name.empty()) parent.error = EISDIR;
-    if (parent && ::unlinkat(parent.file.get(), name.c_str(), 0) != 0) parent.error = errno;
-    if (!parent) {
-        reply_errno(parent.error, *p);
-        co_return;
-    }
-    c_->reply("250 File deleted");
+net::task<void> Session::rmd(std::string_view arg) {
+    return unlink_arg(arg, AT_REMOVEDIR, EBUSY, "250 Directory removed");
 }
+
+net::task<void> Session::dele(std::string_view arg) { return unlink_arg(arg, 0, EISDIR, "250 File deleted"); }
 
 net::task<void> Session::rnfr(std::string_view arg) {
     const auto p = path_arg(arg);

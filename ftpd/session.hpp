@@ -70,6 +70,7 @@ public:
     net::task<void> mkd(std::string_view arg);
     net::task<void> rmd(std::string_view arg);
     net::task<void> dele(std::string_view arg);
+    net::task<void> unlink_arg(std::string_view arg, int flags, int root_error, std::string_view done);
     net::task<void> rnfr(std::string_view arg);
     net::task<void> rnto(std::string_view arg);
     net::task<void> size(std::string_view arg);

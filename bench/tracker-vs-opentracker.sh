@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tracker vs opentracker: announces per second over HTTP (wrk, random info_hashes over
-# ~1,000 torrents) and over UDP (bench/udp-announce-load.cpp), three alternating rounds,
+# ~1,000 torrents) and over UDP (bench/udp-announce-load.cpp, in each shape of UDP_SHAPES),
+# three alternating rounds,
 # then resident memory with 1,000,000 peers over 100,000 torrents. Prints ratios
 # tracker/opentracker (higher is better for rates; lower is better for memory).
 #
@@ -21,7 +22,11 @@ TORRENTS=${TORRENTS:-1000}           # swarm for the rate rounds
 MEM_TORRENTS=${MEM_TORRENTS:-100000} # memory figure: torrents ...
 MEM_PEERS=${MEM_PEERS:-10}           # ... times peers each
 WRK_CONNECTIONS=${WRK_CONNECTIONS:-64}
-LOAD_THREADS=${LOAD_THREADS:-2}
+LOAD_THREADS=${LOAD_THREADS:-2}     # the memory fill's generator threads
+# UDP load shapes, THREADSxWINDOW: each generator thread is one socket (one flow) keeping
+# WINDOW announces in flight. "2x64" is two flows; "1x256" is one busy flow, the shape of a
+# single-threaded generator (a server that hashes flows to workers serves it on one core).
+UDP_SHAPES=${UDP_SHAPES:-2x64 1x256}
 
 for tool in opentracker wrk python3 curl; do
     command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
@@ -87,7 +92,7 @@ start_server() {  # kind whitelist-basename
     UDP_PORT=$(free_port)
     if [[ $kind == ours ]]; then
         "$TRACKER" --listen "127.0.0.1:$HTTP_PORT" --listen-udp "127.0.0.1:$UDP_PORT" --whitelist "$TMP/$wl" \
-            --log-level warn >"$TMP/$kind.log" 2>&1 &
+            --log-level warn ${TRACKER_ARGS:-} >"$TMP/$kind.log" 2>&1 &
     else
         opentracker -i 127.0.0.1 -p "$HTTP_PORT" -P "$UDP_PORT" -w "$wl" -u nobody -d "$TMP" \
             >"$TMP/$kind.log" 2>&1 &
@@ -115,10 +120,10 @@ http_rate() {
     awk '/Requests\/sec/ {printf "%d", $2}' <<<"$out"
 }
 
-udp_rate() {
+udp_rate() {  # udp_rate THREADS WINDOW
     local out
-    out=$(timeout $((SECS + 30)) "$LOAD" --port "$UDP_PORT" --hashes "$TMP/whitelist" --threads "$LOAD_THREADS" \
-        --window 64 --seconds "$SECS")
+    out=$(timeout $((SECS + 30)) "$LOAD" --port "$UDP_PORT" --hashes "$TMP/whitelist" --threads "$1" \
+        --window "$2" --seconds "$SECS")
     sed -n 's/.* rate=\([0-9]*\).*/\1/p' <<<"$out"
 }
 
@@ -133,26 +138,37 @@ check_reply() {  # a whitelisted announce must succeed on both
 }
 
 declare -A SUM
-for key in ours_http ot_http ours_udp ot_udp; do SUM[$key]=0; done
+for kind in ours ot; do
+    SUM[${kind}_http]=0
+    for shape in $UDP_SHAPES; do SUM[${kind}_$shape]=0; done
+done
 
-echo "tracker vs opentracker: $ROUNDS rounds of ${SECS}s, $TORRENTS torrents, wrk -c$WRK_CONNECTIONS, UDP window 64 x $LOAD_THREADS"
-printf "%-6s %-12s %14s %14s\n" round server "HTTP ann/s" "UDP ann/s"
+echo "tracker vs opentracker: $ROUNDS rounds of ${SECS}s, $TORRENTS torrents, wrk -c$WRK_CONNECTIONS, UDP generator threads x window: $UDP_SHAPES"
+printf "%-6s %-12s %14s" round server "HTTP ann/s"
+for shape in $UDP_SHAPES; do printf " %14s" "UDP $shape /s"; done
+echo
 for round in $(seq 1 "$ROUNDS"); do
     for kind in ours ot; do
         start_server "$kind" whitelist
         check_reply
         h=$(http_rate)
-        u=$(udp_rate)
-        stop_server
         SUM[${kind}_http]=$((SUM[${kind}_http] + h))
-        SUM[${kind}_udp]=$((SUM[${kind}_udp] + u))
-        printf "%-6s %-12s %14s %14s\n" "$round" "$([[ $kind == ours ]] && echo tracker || echo opentracker)" "$h" "$u"
+        printf "%-6s %-12s %14s" "$round" "$([[ $kind == ours ]] && echo tracker || echo opentracker)" "$h"
+        for shape in $UDP_SHAPES; do
+            u=$(udp_rate "${shape%x*}" "${shape#*x}")
+            SUM[${kind}_$shape]=$((SUM[${kind}_$shape] + u))
+            printf " %14s" "$u"
+        done
+        echo
+        stop_server
     done
 done
 ratio() { python3 -c "print(f'{$1 / max($2, 1):.2f}')"; }
 echo
 echo "mean HTTP announces/s: tracker $((SUM[ours_http] / ROUNDS)), opentracker $((SUM[ot_http] / ROUNDS)); ratio tracker/opentracker = $(ratio "${SUM[ours_http]}" "${SUM[ot_http]}")"
-echo "mean UDP announces/s:  tracker $((SUM[ours_udp] / ROUNDS)), opentracker $((SUM[ot_udp] / ROUNDS)); ratio tracker/opentracker = $(ratio "${SUM[ours_udp]}" "${SUM[ot_udp]}")"
+for shape in $UDP_SHAPES; do
+    echo "mean UDP announces/s ($shape): tracker $((SUM[ours_$shape] / ROUNDS)), opentracker $((SUM[ot_$shape] / ROUNDS)); ratio tracker/opentracker = $(ratio "${SUM[ours_$shape]}" "${SUM[ot_$shape]}")"
+done
 
 # Memory: fill MEM_TORRENTS x MEM_PEERS peers over UDP, then read VmRSS.
 echo

@@ -14,6 +14,8 @@ namespace tracker {
 void add_options(app::Daemon& d, ServiceConfig& c) {
     auto& o = d.options();
     o.add("--listen-udp", "tracker.listen_udp", c.listen_udp, "UDP tracker (BEP 15) address HOST:PORT (repeatable)");
+    o.add("--udp-reuseport", "tracker.udp_reuseport", c.udp_reuseport,
+          "one UDP socket per worker (the kernel hashes each client to one); default: one shared socket");
     o.add("--whitelist", "tracker.whitelist", c.whitelist,
           "whitelist mode: file of hex info_hashes, reloaded on SIGHUP (in the config file: relative to it)");
     o.add("--interval", "tracker.interval", c.interval, "seconds between announces");
@@ -129,7 +131,12 @@ void add_udp(app::Daemon& d, net::Runtime& rt, const ServiceConfig& cfg, const s
         listen.push_back(*hp);
     }
     if (listen.empty()) return;
-    auto eps = rt.add_udp({.name = "tracker-udp", .listen = listen, .max_datagram = 2048, .max_reply = 4096},
+    auto eps = rt.add_udp({.name = "tracker-udp",
+                           .listen = listen,
+                           .max_datagram = 2048,
+                           .max_reply = 4096,
+                           .spread = cfg.udp_reuseport ? net::UdpServiceConfig::Spread::per_worker
+                                                       : net::UdpServiceConfig::Spread::shared},
                           [tracker](std::span<const std::uint8_t> q, const net::udp::endpoint& from,
                                     std::span<std::uint8_t> reply) -> std::size_t {
                               const bool tracing = net::Trace::enabled();

@@ -17,6 +17,7 @@ namespace tracker {
 /// Every configuration value of the daemon (flags and `tracker.toml` keys, see README).
 struct ServiceConfig {
     std::vector<std::string> listen_udp;  ///< --listen-udp / tracker.listen_udp
+    bool udp_reuseport = false;           ///< a UDP socket per worker instead of one shared
     std::string whitelist;                ///< --whitelist / tracker.whitelist: a flag's path is relative
                                           ///< to the working directory, the key's to the config file
     std::uint32_t interval = 1800;

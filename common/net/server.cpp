@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstring>
@@ -454,15 +455,26 @@ std::vector<udp::endpoint> Runtime::add_udp(UdpServiceConfig cfg, DatagramHandle
     std::vector<udp::endpoint> bound;
     for (const auto& hp : svc->cfg.listen) {
         udp::endpoint ep(hp.address, hp.port);
+        const bool shared = svc->cfg.spread == UdpServiceConfig::Spread::shared;
+        int first_fd = -1;
         for (auto& w : impl_->workers) {
             auto sock = std::make_unique<udp::socket>(w->ctx);
             error_code ec;
-            sock->open(ep.protocol(), ec);
-            if (!ec) {
-                sock->set_option(asio::socket_base::reuse_address(true), ec);
-                if (ep.address().is_v6()) sock->set_option(asio::ip::v6_only(true), ec);
-                set_reuse_port(sock->native_handle());
-                sock->bind(ep, ec);
+            if (shared && first_fd >= 0) {
+                // The same socket, registered with this worker's reactor through its own
+                // descriptor: every worker wakes for it and drains it with recvmmsg.
+                const int fd = ::dup(first_fd);
+                if (fd < 0) ec = error_code(errno, asio::error::get_system_category());
+                if (!ec) sock->assign(ep.protocol(), fd, ec);
+            } else {
+                sock->open(ep.protocol(), ec);
+                if (!ec) {
+                    sock->set_option(asio::socket_base::reuse_address(true), ec);
+                    if (ep.address().is_v6()) sock->set_option(asio::ip::v6_only(true), ec);
+                    if (!shared) set_reuse_port(sock->native_handle());
+                    sock->bind(ep, ec);
+                }
+                if (!ec) first_fd = sock->native_handle();
             }
             if (ec) throw bind_error(ec, svc->cfg.name + ": cannot bind", to_string(ep));
             sock->non_blocking(true, ec);

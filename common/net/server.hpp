@@ -68,6 +68,10 @@ struct UdpServiceConfig {
     std::vector<HostPort> listen{};
     std::size_t max_datagram = 4096;  ///< larger datagrams are dropped
     std::size_t max_reply = 8192;     ///< size of the `reply` span given to the handler
+    /// How datagrams reach the workers. `per_worker`: one SO_REUSEPORT socket each, and the
+    /// kernel hashes each flow (source address and port) to one of them. `shared`: one socket
+    /// that every worker drains, so that a single busy flow is served by all cores too.
+    enum class Spread : std::uint8_t { per_worker, shared } spread = Spread::per_worker;
 };
 
 struct RuntimeOptions {

@@ -180,9 +180,9 @@ TEST(Runtime, DrainTimeoutClosesStuckSessions) {
     EXPECT_EQ(stuck.line(), "<eof>");
 }
 
-TEST(Runtime, UdpRoundTrip) {
+void udp_round_trip(UdpServiceConfig::Spread spread) {
     Runtime rt({.threads = 2});
-    auto eps = rt.add_udp({.name = "u", .listen = {{kLoopback, 0}}},
+    auto eps = rt.add_udp({.name = "u", .listen = {{kLoopback, 0}}, .spread = spread},
                           [](std::span<const std::uint8_t> q, const udp::endpoint&, std::span<std::uint8_t> out) {
                               if (q.empty() || q[0] == 'x') return std::size_t{0};  // dropped
                               out[0] = static_cast<std::uint8_t>(q.size());
@@ -205,6 +205,13 @@ TEST(Runtime, UdpRoundTrip) {
     rt.stop();
     th.join();
 }
+
+// Each worker has its own SO_REUSEPORT socket: the kernel hashes this one flow to one of them.
+TEST(Runtime, UdpRoundTripPerWorkerSockets) { udp_round_trip(UdpServiceConfig::Spread::per_worker); }
+
+// Both workers wait on one socket (through descriptors of their own): whichever wakes first
+// answers, and nothing is answered twice or lost.
+TEST(Runtime, UdpRoundTripSharedSocket) { udp_round_trip(UdpServiceConfig::Spread::shared); }
 
 TEST(Runtime, BindFailureNamesTheAddress) {
     Runtime a({.threads = 1});

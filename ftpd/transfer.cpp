@@ -3,6 +3,8 @@
 // beside the command loop, so that ABOR and STAT are read while it runs; the transfer answers
 // 226 (or 425/426/451/452/552) itself.
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,9 +32,9 @@ using std::chrono::milliseconds;
 
 namespace {
 
-constexpr std::uint64_t kSendChunk = 1 << 20;       // the stall deadline is re-armed per chunk
 constexpr std::size_t kAsciiChunk = 64 * 1024;      // file bytes per TYPE A translation
 constexpr std::size_t kReceiveBuffer = 256 * 1024;  // one upload read
+constexpr int kNotSentLowat = 256 * 1024;           // TCP_NOTSENT_LOWAT of a sending data connection
 constexpr milliseconds kTlsTimeout{10000};          // a data connection's TLS handshake
 constexpr milliseconds kCloseNotify{2000};          // waiting for the client's close_notify
 constexpr int kMaxUniqueTries = 100;                // STOU names tried
@@ -401,6 +403,13 @@ net::task<std::string> Session::move_data(Transfer& t) {
     }
     if (t.aborted) co_return "426 Transfer aborted";
     if (ec) co_return "425 Can't open data connection";
+    if (t.kind != Transfer::Kind::receive) {
+        // The socket counts as writable again once its unsent bytes fall under this, not once
+        // a third of a send buffer that autotunes up to megabytes is free: a slow client that
+        // keeps reading wakes us often enough for the stall deadline to see its progress.
+        const int lowat = kNotSentLowat;
+        ::setsockopt(t.socket.native_handle(), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat);
+    }
     t.data.emplace(std::move(t.socket), c_->stream().id());
     auto& d = *t.data;
     if (t.protect) {
@@ -436,12 +445,12 @@ net::task<std::string> Session::send_file(Transfer& t) {
     std::uint64_t offset = t.offset, left = t.size;
     net::error_code ec;
     if (t.type == Type::image) {
-        // sendfile(2) on a plain connection (Stream::send_file), chunked so that the deadline
-        // catches a stall rather than a long transfer.
+        // sendfile(2) on a plain connection, as much as the socket takes per call; the
+        // deadline is set again after every step, so that it catches a stall (no progress
+        // for stall_timeout) rather than a long transfer to a slow client.
         while (left > 0 && !ec) {
-            const auto n = std::min(left, kSendChunk);
             d.expires_after(stall);
-            co_await d.send_file(t.file.get(), offset, n, ec);
+            const std::uint64_t n = co_await d.send_file_some(t.file.get(), offset, left, ec);
             if (ec) break;
             offset += n;
             left -= n;

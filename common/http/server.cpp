@@ -17,7 +17,6 @@ namespace http {
 
 namespace {
 
-constexpr std::uint64_t kSendStep = 1 << 20;      // sendfile bytes per deadline
 constexpr std::size_t kLingerBytes = 256 * 1024;  // discarded after an error reply
 constexpr std::chrono::milliseconds kLingerTime{1000};
 constexpr std::chrono::milliseconds kErrorWriteTime{2000};
@@ -212,15 +211,16 @@ net::task<std::uint64_t> Session::write_response(bool head_only, int version_min
     // stalled on partial sendfile writes: the corked tail waited for delayed ACKs.)
     co_await s_.write(out_, ec);
     if (ec) co_return 0;
+    // The send timeout bounds each step, as nginx's send_timeout: a slow client that keeps
+    // taking bytes is not cut off, a stalled one is.
     std::uint64_t off = resp_.file_offset, left = resp_.file_length, done = 0;
     while (left > 0) {
-        const std::uint64_t step = std::min(left, kSendStep);
-        co_await s_.send_file(resp_.file.get(), off, step, ec);
+        const std::uint64_t step = co_await s_.send_file_some(resp_.file.get(), off, left, ec);
         if (ec) co_return done;
         off += step;
         left -= step;
         done += step;
-        s_.expires_after(opts_.limits.send_timeout);  // a deadline per step, not per file
+        s_.expires_after(opts_.limits.send_timeout);
     }
     co_return done;
 }

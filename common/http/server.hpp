@@ -27,7 +27,7 @@ struct ServerLimits {
     std::chrono::milliseconds idle_timeout{15000};    ///< waiting for a request to start; then close silently
     std::chrono::milliseconds header_timeout{10000};  ///< first byte to end of head; then 408 and close
     std::chrono::milliseconds body_timeout{30000};    ///< reading the whole body; then 408 and close
-    std::chrono::milliseconds send_timeout{30000};    ///< each write (file bodies: each 1 MiB step); then close
+    std::chrono::milliseconds send_timeout{30000};    ///< each write (file bodies: each sendfile step); then close
 };
 
 /// The reply the connection limiter writes to a client refused at accept, before any request

@@ -16,6 +16,9 @@ using asio::use_awaitable;
 
 namespace {
 
+constexpr std::uint64_t kTlsFileChunk = 64 * 1024;  // file bytes read per TLS write
+constexpr std::uint64_t kSendfileMax = 1u << 30;    // bytes asked of one sendfile(2)
+
 // The deadlines of one io_context's streams: a binary heap under one timer (nginx's timer
 // tree, asio's own timer queue), so that a connection's deadline costs a heap slot rather
 // than a timer object and a pending wait (about 400 bytes) per connection. A deadline that
@@ -320,46 +323,52 @@ task<void> Stream::write(std::span<const asio::const_buffer> bufs, error_code& e
 }
 
 task<void> Stream::send_file(int fd, std::uint64_t offset, std::uint64_t count, error_code& ec) {
+    ec = {};
+    while (count > 0) {
+        const std::uint64_t n = co_await send_file_some(fd, offset, count, ec);
+        if (ec) co_return;
+        offset += n;
+        count -= n;
+    }
+}
+
+task<std::uint64_t> Stream::send_file_some(int fd, std::uint64_t offset, std::uint64_t count, error_code& ec) {
     auto self = impl_;
     ec = {};
+    if (count == 0) co_return 0;
     if (self->tls) {
-        std::vector<char> buf(std::min<std::uint64_t>(count, 64 * 1024));
-        while (count > 0) {
-            ssize_t n = ::pread(fd, buf.data(), std::min<std::uint64_t>(count, buf.size()), static_cast<off_t>(offset));
-            if (n <= 0) {
-                ec = n == 0 ? asio::error::eof : error_code(errno, asio::error::get_system_category());
-                co_return;
-            }
-            co_await write(std::string_view(buf.data(), static_cast<std::size_t>(n)), ec);
-            if (ec) co_return;
-            offset += static_cast<std::uint64_t>(n);
-            count -= static_cast<std::uint64_t>(n);
+        std::vector<char> buf(std::min<std::uint64_t>(count, kTlsFileChunk));
+        ssize_t n = 0;
+        do n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(offset));
+        while (n < 0 && errno == EINTR);
+        if (n <= 0) {
+            ec = n == 0 ? asio::error::eof : error_code(errno, asio::error::get_system_category());
+            co_return 0;
         }
-        co_return;
+        co_await write(std::string_view(buf.data(), static_cast<std::size_t>(n)), ec);
+        co_return ec ? 0 : static_cast<std::uint64_t>(n);
     }
     off_t off = static_cast<off_t>(offset);
-    while (count > 0) {
+    for (;;) {
         if (self->timed_out) {
             ec = asio::error::timed_out;
-            co_return;
+            co_return 0;
         }
-        ssize_t n = ::sendfile(self->socket.native_handle(), fd, &off, std::min<std::uint64_t>(count, 1u << 30));
-        if (n > 0) {
-            count -= static_cast<std::uint64_t>(n);
-            continue;
-        }
+        const ssize_t n =
+            ::sendfile(self->socket.native_handle(), fd, &off, std::min<std::uint64_t>(count, kSendfileMax));
+        if (n > 0) co_return static_cast<std::uint64_t>(n);
         if (n == 0) {  // file shrank under us
             ec = asio::error::eof;
-            co_return;
+            co_return 0;
         }
         if (errno == EINTR) continue;
         if (errno != EAGAIN) {
             ec = error_code(errno, asio::error::get_system_category());
-            co_return;
+            co_return 0;
         }
         std::tie(ec) = co_await self->socket.async_wait(Socket::wait_write, as_tuple(use_awaitable));
         self->fix(ec);
-        if (ec) co_return;
+        if (ec) co_return 0;
     }
 }
 

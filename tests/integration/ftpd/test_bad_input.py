@@ -1,7 +1,8 @@
 """ftpd against bad input and at its limits: every way out of the jail (.., absolute paths,
 symlinks), write permission, the bounce attack, malformed arguments with their exact codes,
 and the limits (sessions per address, failed logins with their delay, idle control
-connection, data connection never opened, upload size, stalled upload)."""
+connection, data connection never opened, upload size, stalled upload, and a slow download
+that is not a stall)."""
 import ftplib
 import io
 import os
@@ -236,6 +237,35 @@ class Limits(unittest.TestCase):
         self.assertGreater(time.monotonic() - t0, 0.5)
         conn.close()
         self.assertEqual(r.cmd("NOOP")[0], 200)
+        r.close()
+
+
+    def test_slow_download_is_not_a_stall(self):
+        # A client that keeps reading, slower than 1 MiB per stall timeout (700 ms): the
+        # deadline measures a stall, not the transfer, so the file arrives whole. Larger than
+        # what the loopback socket buffers absorb (up to 4 MiB), so the server waits on it.
+        data = os.urandom(5 << 20)
+        self.tree.write("home/alice/slow.bin", data)
+        r = logged_in(self.port)
+        self.assertEqual(r.cmd("TYPE I")[0], 200)
+        code, text = r.cmd("PASV")
+        self.assertEqual(code, 227, text)
+        nums = text[text.index("(") + 1:text.index(")")].split(",")
+        conn = socket.socket()
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)  # a small window
+        conn.settimeout(10)
+        conn.connect(("127.0.0.1", int(nums[4]) * 256 + int(nums[5])))
+        self.assertEqual(r.cmd("RETR slow.bin")[0], 150)
+        got = bytearray()
+        t0 = time.monotonic()
+        while chunk := conn.recv(32768):
+            got += chunk
+            time.sleep(0.025)  # pacing: at most 1.3 MB/s, so 1 MiB takes longer than 700 ms
+        conn.close()
+        code, text = r.reply()
+        self.assertEqual(code, 226, text)
+        self.assertEqual(bytes(got), data)
+        self.assertGreater(time.monotonic() - t0, 1.5)
         r.close()
 
 

@@ -6,6 +6,7 @@
 #
 # Usage: bench/tracker-vs-opentracker.sh            (binaries from build/bin)
 #        BIN_DIR=build-rel/bin ROUNDS=3 SECS=5 bench/tracker-vs-opentracker.sh
+#        PARTS=memory bench/tracker-vs-opentracker.sh   (only the memory fill: no rate rounds)
 # Needs: opentracker, wrk, python3, curl (Debian packages). Run as root or as a user that
 # opentracker's "-u nobody" accepts; Debian's opentracker is built in whitelist mode, so both
 # trackers get the same whitelist (-w / --whitelist) and do the same work.
@@ -22,6 +23,7 @@ MEM_TORRENTS=${MEM_TORRENTS:-100000} # memory figure: torrents ...
 MEM_PEERS=${MEM_PEERS:-10}           # ... times peers each
 WRK_CONNECTIONS=${WRK_CONNECTIONS:-64}
 LOAD_THREADS=${LOAD_THREADS:-2}
+PARTS=${PARTS:-rates,memory}         # which parts to run: rates, memory or both
 
 for tool in opentracker wrk python3 curl; do
     command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
@@ -67,6 +69,8 @@ end
 ''')
 PY
 chmod 644 "$TMP"/whitelist*
+
+ratio() { python3 -c "print(f'{$1 / max($2, 1):.2f}')"; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -132,6 +136,7 @@ check_reply() {  # a whitelisted announce must succeed on both
     fi
 }
 
+if [[ ,$PARTS, == *,rates,* ]]; then
 declare -A SUM
 for key in ours_http ot_http ours_udp ot_udp; do SUM[$key]=0; done
 
@@ -149,10 +154,11 @@ for round in $(seq 1 "$ROUNDS"); do
         printf "%-6s %-12s %14s %14s\n" "$round" "$([[ $kind == ours ]] && echo tracker || echo opentracker)" "$h" "$u"
     done
 done
-ratio() { python3 -c "print(f'{$1 / max($2, 1):.2f}')"; }
 echo
 echo "mean HTTP announces/s: tracker $((SUM[ours_http] / ROUNDS)), opentracker $((SUM[ot_http] / ROUNDS)); ratio tracker/opentracker = $(ratio "${SUM[ours_http]}" "${SUM[ot_http]}")"
 echo "mean UDP announces/s:  tracker $((SUM[ours_udp] / ROUNDS)), opentracker $((SUM[ot_udp] / ROUNDS)); ratio tracker/opentracker = $(ratio "${SUM[ours_udp]}" "${SUM[ot_udp]}")"
+fi
+[[ ,$PARTS, == *,memory,* ]] || exit 0
 
 # Memory: fill MEM_TORRENTS x MEM_PEERS peers over UDP, then read VmRSS.
 echo

@@ -166,8 +166,9 @@ MemorySwarmStore::MemorySwarmStore(MemoryStoreOptions opts) : opts_(opts) {
     }
     // The timeout in at most 1024 ticks: exact to the second up to 1024 s, and the 13-bit
     // stamp (8192 ticks) tells a stale peer from a fresh one for 4 timeouts.
-    tick_ = std::max<std::uint32_t>(1, (opts_.peer_timeout + 1023) / 1024);
-    timeout_ticks_ = (opts_.peer_timeout + tick_ - 1) / tick_;
+    const std::uint64_t timeout = opts_.peer_timeout;
+    tick_ = static_cast<std::uint32_t>(std::max<std::uint64_t>(1, (timeout + 1023) / 1024));
+    timeout_ticks_ = static_cast<std::uint32_t>((timeout + tick_ - 1) / tick_);
 }
 
 MemorySwarmStore::~MemorySwarmStore() = default;

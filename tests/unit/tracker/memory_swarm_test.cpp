@@ -211,6 +211,13 @@ TEST(MemorySwarm, CoarseTicksNeverExpireEarly) {
     EXPECT_FALSE(s.scrape(hash(1)));
 }
 
+TEST(MemorySwarm, LongestTimeoutKeepsPeers) {
+    MemorySwarmStore s({.peer_timeout = UINT32_MAX});
+    (void)announce(s, params(hash(1), v4(1, 1), 1), 5);
+    EXPECT_EQ(s.expire(UINT32_MAX), 0u);
+    EXPECT_EQ(s.peer_count(), 1u);
+}
+
 TEST(MemorySwarm, ExpiryAcrossTheStampWrap) {
     // 13-bit stamps wrap every 8192 ticks: a peer that keeps announcing stays, one that
     // stopped announcing goes, however long the tracker runs.

@@ -29,18 +29,25 @@ using store::Peer4;
 using store::Peer6;
 using store::PeerArray;
 
-struct Torrent {
-    PeerArray<Peer4> v4;                   // sorted by (ip, port)
-    std::unique_ptr<PeerArray<Peer6>> v6;  // most torrents never see an IPv6 peer: 8 bytes, not 16
+// A torrent's counters, kept at the head of its IPv4 block (which also exists, empty, for a
+// torrent with only IPv6 peers): the map's slot then holds 24 bytes besides the key, not 32.
+struct TorrentHead {
     std::uint32_t seeders = 0;
     std::uint32_t downloaded = 0;
+    [[nodiscard]] bool zero() const { return seeders == 0 && downloaded == 0; }
+};
+
+struct Torrent {
+    PeerArray<Peer4, TorrentHead> v4;      // sorted by (ip, port), after the counters
+    std::unique_ptr<PeerArray<Peer6>> v6;  // most torrents never see an IPv6 peer: 8 bytes, not 16
 
     [[nodiscard]] std::size_t size() const { return v4.size() + (v6 ? v6->size() : 0); }
     [[nodiscard]] SwarmCounts counts() const {
-        return {seeders, static_cast<std::uint32_t>(size() - seeders), downloaded};
+        const TorrentHead h = v4.head();
+        return {h.seeders, static_cast<std::uint32_t>(size() - h.seeders), h.downloaded};
     }
 };
-static_assert(sizeof(Torrent) == 32);
+static_assert(sizeof(Torrent) == 24);
 
 // A peer in the side table of peer_ids: its torrent and its address.
 struct IdKey {
@@ -114,8 +121,8 @@ std::uint64_t next_random() {
 // peer is visited once and the chosen ones are spread over the whole swarm; skips the
 // requester (`self`) and, for a seeding requester, other seeders. O(size) at worst.
 // With `ids` (a dictionary reply that wants them), known peer_ids go along.
-template <class P>
-void pick(const PeerArray<P>* peers, std::size_t self, bool skip_seeders, const IdMap* ids, const InfoHash& ih,
+template <class P, class H>
+void pick(const PeerArray<P, H>* peers, std::size_t self, bool skip_seeders, const IdMap* ids, const InfoHash& ih,
           std::uint32_t& want, std::vector<PeerOut>& out) {
     const std::size_t n = peers ? peers->size() : 0;
     if (n == 0 || want == 0) return;
@@ -192,16 +199,16 @@ struct Scope {
 template <class P>
 void forget(const P& rec, Scope& s) {
     if (rec.meta & kSeeder) {
-        --s.t.seeders;
+        --s.t.v4.head_mut().seeders;
         s.c.seeders.fetch_sub(1, std::memory_order_relaxed);
     }
     if (rec.meta & kHasId) s.ids.erase(id_key(s.ih, rec));
 }
 
 // The announce on one family's array: find or insert the requester, update it.
-template <class P>
-AnnounceStatus upsert(PeerArray<P>& arr, Scope& s, const AnnounceParams& p, std::uint16_t stamp, std::size_t max_peers,
-                      std::size_t& self) {
+template <class P, class H>
+AnnounceStatus upsert(PeerArray<P, H>& arr, Scope& s, const AnnounceParams& p, std::uint16_t stamp,
+                      std::size_t max_peers, std::size_t& self) {
     std::atomic<std::size_t>& total = s.c.peers;
     const P* it = std::lower_bound(arr.begin(), arr.end(), p.peer,
                                    [](const P& a, const PeerEndpoint& e) { return compare_key(a, e) < 0; });
@@ -236,14 +243,14 @@ AnnounceStatus upsert(PeerArray<P>& arr, Scope& s, const AnnounceParams& p, std:
     const bool seeder = p.left && *p.left == 0;
     if (seeder != bool(flags & kSeeder)) {
         flags ^= kSeeder;
-        if (seeder) ++s.t.seeders;
-        else --s.t.seeders;
+        if (seeder) ++s.t.v4.head_mut().seeders;
+        else --s.t.v4.head_mut().seeders;
         if (seeder) s.c.seeders.fetch_add(1, std::memory_order_relaxed);
         else s.c.seeders.fetch_sub(1, std::memory_order_relaxed);
     }
     if (p.event == Event::completed && !(flags & kCounted)) {
         flags |= kCounted;
-        ++s.t.downloaded;
+        ++s.t.v4.head_mut().downloaded;
         s.c.downloaded.fetch_add(1, std::memory_order_relaxed);
     }
     if (p.keep_peer_id) {
@@ -258,8 +265,8 @@ AnnounceStatus upsert(PeerArray<P>& arr, Scope& s, const AnnounceParams& p, std:
     return AnnounceStatus::ok;
 }
 
-template <class P, class Fresh>
-std::size_t prune(PeerArray<P>& arr, Scope& s, Fresh fresh) {
+template <class P, class H, class Fresh>
+std::size_t prune(PeerArray<P, H>& arr, Scope& s, Fresh fresh) {
     const std::uint32_t dropped = arr.retain([&](const P& r) {
         if (fresh(r.meta)) return true;
         forget(r, s);
@@ -315,7 +322,7 @@ AnnounceStatus MemorySwarmStore::announce(const AnnounceParams& p, std::uint32_t
         }
     }
     counts = t.counts();
-    if (t.size() == 0 && !opts_.keep_empty_torrents && t.downloaded == 0) {
+    if (t.size() == 0 && !opts_.keep_empty_torrents && t.v4.head().downloaded == 0) {
         s.map.erase(it);
         torrents_.fetch_sub(1, std::memory_order_relaxed);
     }
@@ -346,11 +353,11 @@ std::size_t MemorySwarmStore::expire(std::uint32_t now) {
         std::size_t dropped_torrents = boost::unordered::erase_if(s.map, [&](auto& kv) {
             Torrent& t = kv.second;
             Scope scope{t, s.ids, counters_, kv.first};
-            removed += prune(t.v4, scope, fresh);
             if (t.v6) {
                 removed += prune(*t.v6, scope, fresh);
                 if (t.v6->size() == 0) t.v6.reset();
             }
+            removed += prune(t.v4, scope, fresh);  // last: its block frees once the counters are zero
             return t.size() == 0 && !opts_.keep_empty_torrents;
         });
         torrents_.fetch_sub(dropped_torrents, std::memory_order_relaxed);

@@ -202,6 +202,25 @@ TEST(MemorySwarm, PeerArrayKeepsOrderAndLittleSlack) {
     EXPECT_EQ(a.capacity(), 0u);
 }
 
+TEST(MemorySwarm, PeerArrayHeadOutlivesItsRecordsUntilZero) {
+    struct Head {
+        std::uint32_t n = 0;
+        [[nodiscard]] bool zero() const { return n == 0; }
+    };
+    store::PeerArray<store::Peer4, Head> a;
+    EXPECT_EQ(a.head().n, 0u);
+    a.head_mut().n = 7;
+    for (std::uint16_t i = 0; i < 3; ++i) (void)a.insert(i, store::Peer4{{10, 0, 0, 1}, i, 0});
+    EXPECT_EQ(a.head().n, 7u);
+    EXPECT_EQ(a[2].port, 2);
+    (void)a.retain([](const store::Peer4&) { return false; });
+    a.shrink();
+    EXPECT_EQ(a.head().n, 7u);  // a torrent's counters stay with no IPv4 peer left
+    a.head_mut().n = 0;
+    a.shrink();
+    EXPECT_EQ(a.capacity(), 0u);
+}
+
 TEST(MemorySwarm, CoarseTicksNeverExpireEarly) {
     // 3900 s in ticks of 4 s: kept at the exact timeout, gone within two ticks after it.
     MemorySwarmStore s({.peer_timeout = 3900});

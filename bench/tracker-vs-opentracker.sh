@@ -7,6 +7,7 @@
 #
 # Usage: bench/tracker-vs-opentracker.sh            (binaries from build/bin)
 #        BIN_DIR=build-rel/bin ROUNDS=3 SECS=5 bench/tracker-vs-opentracker.sh
+#        PARTS=memory bench/tracker-vs-opentracker.sh   (only the memory fill: no rate rounds)
 # Needs: opentracker, wrk, python3, curl (Debian packages). Run as root or as a user that
 # opentracker's "-u nobody" accepts; Debian's opentracker is built in whitelist mode, so both
 # trackers get the same whitelist (-w / --whitelist) and do the same work.
@@ -27,6 +28,7 @@ LOAD_THREADS=${LOAD_THREADS:-2}     # the memory fill's generator threads
 # WINDOW announces in flight. "2x64" is two flows; "1x256" is one busy flow, the shape of a
 # single-threaded generator (a server that hashes flows to workers serves it on one core).
 UDP_SHAPES=${UDP_SHAPES:-2x64 1x256}
+PARTS=${PARTS:-rates,memory}         # which parts to run: rates, memory or both
 
 for tool in opentracker wrk python3 curl; do
     command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
@@ -72,6 +74,8 @@ end
 ''')
 PY
 chmod 644 "$TMP"/whitelist*
+
+ratio() { python3 -c "print(f'{$1 / max($2, 1):.2f}')"; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -137,6 +141,7 @@ check_reply() {  # a whitelisted announce must succeed on both
     fi
 }
 
+if [[ ,$PARTS, == *,rates,* ]]; then
 declare -A SUM
 for kind in ours ot; do
     SUM[${kind}_http]=0
@@ -163,12 +168,13 @@ for round in $(seq 1 "$ROUNDS"); do
         stop_server
     done
 done
-ratio() { python3 -c "print(f'{$1 / max($2, 1):.2f}')"; }
 echo
 echo "mean HTTP announces/s: tracker $((SUM[ours_http] / ROUNDS)), opentracker $((SUM[ot_http] / ROUNDS)); ratio tracker/opentracker = $(ratio "${SUM[ours_http]}" "${SUM[ot_http]}")"
 for shape in $UDP_SHAPES; do
     echo "mean UDP announces/s ($shape): tracker $((SUM[ours_$shape] / ROUNDS)), opentracker $((SUM[ot_$shape] / ROUNDS)); ratio tracker/opentracker = $(ratio "${SUM[ours_$shape]}" "${SUM[ot_$shape]}")"
 done
+fi
+[[ ,$PARTS, == *,memory,* ]] || exit 0
 
 # Memory: fill MEM_TORRENTS x MEM_PEERS peers over UDP, then read VmRSS.
 echo

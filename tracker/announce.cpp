@@ -167,7 +167,7 @@ std::string announce_reply(const AnnounceReplyInfo& info, std::span<const PeerOu
         w.string("peers").begin_list();
         for (const PeerOut& p : peers) {
             w.begin_dict().kv("ip", p.endpoint.address_text());
-            if (!no_peer_id) w.kv("peer id", as_bytes(p.peer_id));
+            if (!no_peer_id && p.peer_id) w.kv("peer id", as_bytes(*p.peer_id));
             w.kv("port", p.endpoint.port).end();
         }
         w.end();

@@ -69,7 +69,8 @@ struct AnnounceReplyInfo {
 };
 
 /// Bencoded announce reply: compact `peers` (6 bytes each) and `peers6` (18 bytes each,
-/// BEP 7) or, with compact=0, a list of dictionaries (with `peer id` unless no_peer_id).
+/// BEP 7) or, with compact=0, a list of dictionaries (with `peer id` where the store kept
+/// it, unless no_peer_id).
 [[nodiscard]] std::string announce_reply(const AnnounceReplyInfo& info, std::span<const PeerOut> peers, bool compact,
                                          bool no_peer_id);
 

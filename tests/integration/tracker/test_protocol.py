@@ -69,13 +69,21 @@ class OpenTracker(unittest.TestCase):
         self.assertEqual((second[b"complete"], second[b"incomplete"]), (1, 1))
 
     def test_dictionary_peers_and_no_peer_id(self):
+        # A peer_id is kept for peers that asked for dictionaries themselves (compact=0); a
+        # compact peer appears without one, as opentracker lists every peer.
         ih, pid = random_hash(), random_hash()
-        self.announce(ih, pid, 7010, left=5)
+        self.announce(ih, pid, 7010, left=5, extra="&compact=0")
         r = self.announce(ih, random_hash(), 7011, left=5, extra="&compact=0")
         self.assertEqual(r[b"peers"], [{b"ip": b"127.0.0.1", b"peer id": pid, b"port": 7010}])
         r = self.announce(ih, random_hash(), 7012, left=5, extra="&compact=0&no_peer_id=1")
         self.assertEqual(len(r[b"peers"]), 2)
         self.assertTrue(all(b"peer id" not in p for p in r[b"peers"]))
+        self.announce(ih, random_hash(), 7013, left=5)
+        r = self.announce(ih, random_hash(), 7014, left=5, extra="&compact=0")
+        by_port = {p[b"port"]: p for p in r[b"peers"]}
+        self.assertEqual(sorted(by_port), [7010, 7011, 7012, 7013])
+        self.assertEqual(by_port[7010][b"peer id"], pid)
+        self.assertNotIn(b"peer id", by_port[7013])
 
     def test_seeders_not_sent_to_seeders_and_numwant(self):
         ih = random_hash()

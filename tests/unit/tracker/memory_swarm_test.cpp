@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "test_util.hpp"
+#include "tracker/peer_array.hpp"
 
 namespace tracker {
 namespace {
@@ -176,6 +177,163 @@ TEST(MemorySwarm, ExpiryRemovesSilentPeersAndEmptyTorrents) {
     EXPECT_EQ(t.seeders, 1u);
     EXPECT_EQ(t.leechers, 0u);
     EXPECT_FALSE(s.scrape(hash(2)));
+}
+
+TEST(MemorySwarm, RecordsAreEightAndTwentyBytes) {
+    EXPECT_EQ(sizeof(store::Peer4), 8u);
+    EXPECT_EQ(sizeof(store::Peer6), 20u);
+}
+
+TEST(MemorySwarm, PeerArrayKeepsOrderAndLittleSlack) {
+    store::PeerArray<store::Peer4> a;
+    for (std::uint16_t i = 0; i < 10; ++i) (void)a.insert(0, store::Peer4{{10, 0, 0, 1}, i, 0});
+    ASSERT_EQ(a.size(), 10u);
+    for (std::uint32_t i = 0; i < 10; ++i) EXPECT_EQ(a[i].port, 9 - i);
+    EXPECT_LE(a.capacity(), 13u);  // growth by an eighth (at least two), not by half
+    a.erase(0);
+    EXPECT_EQ(a[0].port, 8);
+    EXPECT_EQ(a.retain([](const store::Peer4& p) { return p.port % 2 == 0; }), 4u);
+    ASSERT_EQ(a.size(), 5u);
+    a.shrink();
+    EXPECT_LE(a.capacity(), 7u);
+    EXPECT_EQ(a[4].port, 0);
+    (void)a.retain([](const store::Peer4&) { return false; });
+    a.shrink();
+    EXPECT_EQ(a.capacity(), 0u);
+}
+
+TEST(MemorySwarm, PeerArrayHeadOutlivesItsRecordsUntilZero) {
+    struct Head {
+        std::uint32_t n = 0;
+        [[nodiscard]] bool zero() const { return n == 0; }
+    };
+    store::PeerArray<store::Peer4, Head> a;
+    EXPECT_EQ(a.head().n, 0u);
+    a.head_mut().n = 7;
+    for (std::uint16_t i = 0; i < 3; ++i) (void)a.insert(i, store::Peer4{{10, 0, 0, 1}, i, 0});
+    EXPECT_EQ(a.head().n, 7u);
+    EXPECT_EQ(a[2].port, 2);
+    (void)a.retain([](const store::Peer4&) { return false; });
+    a.shrink();
+    EXPECT_EQ(a.head().n, 7u);  // a torrent's counters stay with no IPv4 peer left
+    a.head_mut().n = 0;
+    a.shrink();
+    EXPECT_EQ(a.capacity(), 0u);
+}
+
+TEST(MemorySwarm, CoarseTicksNeverExpireEarly) {
+    // 3900 s in ticks of 4 s: kept at the exact timeout, gone within two ticks after it.
+    MemorySwarmStore s({.peer_timeout = 3900});
+    (void)announce(s, params(hash(1), v4(1, 1), 1), 1001);
+    EXPECT_EQ(s.expire(1001 + 3900), 0u);
+    EXPECT_EQ(s.expire(1001 + 3900 + 8), 1u);
+    EXPECT_FALSE(s.scrape(hash(1)));
+}
+
+TEST(MemorySwarm, LongestTimeoutKeepsPeers) {
+    MemorySwarmStore s({.peer_timeout = UINT32_MAX});
+    (void)announce(s, params(hash(1), v4(1, 1), 1), 5);
+    EXPECT_EQ(s.expire(UINT32_MAX), 0u);
+    EXPECT_EQ(s.peer_count(), 1u);
+}
+
+TEST(MemorySwarm, ExpiryAcrossTheStampWrap) {
+    // 13-bit stamps wrap every 8192 ticks: a peer that keeps announcing stays, one that
+    // stopped announcing goes, however long the tracker runs.
+    MemorySwarmStore s({.peer_timeout = 100});
+    for (std::uint32_t now = 0; now <= 40000; now += 50) {
+        (void)announce(s, params(hash(1), v4(1, 1), 0), now);
+        if (now == 8150) (void)announce(s, params(hash(1), v4(2, 1), 1), now);
+        (void)s.expire(now);
+        auto c = s.scrape(hash(1));
+        ASSERT_TRUE(c);
+        EXPECT_EQ(c->complete, 1u) << now;
+        EXPECT_EQ(c->incomplete, (now >= 8150 && now <= 8250) ? 1u : 0u) << now;
+    }
+}
+
+TEST(MemorySwarm, Ipv6SeedersCompletedAndStopped) {
+    MemorySwarmStore s;
+    (void)announce(s, params(hash(1), v6(1, 1), 10, Event::started));
+    auto r = announce(s, params(hash(1), v6(1, 1), 0, Event::completed));
+    EXPECT_EQ(r.counts.complete, 1u);
+    EXPECT_EQ(r.counts.downloaded, 1u);
+    r = announce(s, params(hash(1), v6(1, 1), 0, Event::completed));
+    EXPECT_EQ(r.counts.downloaded, 1u);  // counted once
+    r = announce(s, params(hash(1), v6(2, 1), 5));
+    ASSERT_EQ(r.peers.size(), 1u);
+    EXPECT_EQ(r.peers[0].endpoint, v6(1, 1));
+    EXPECT_EQ(s.totals().seeders, 1u);
+    (void)announce(s, params(hash(1), v6(1, 1), 0, Event::stopped));
+    EXPECT_EQ(s.totals().seeders, 0u);
+    EXPECT_EQ(s.peer_count(), 1u);
+    r = announce(s, params(hash(1), v6(1, 1), 0, Event::completed));
+    EXPECT_EQ(r.counts.downloaded, 2u);  // a new record after stopped: its download counts
+}
+
+AnnounceParams dictionary(AnnounceParams p, bool want_ids = true) {
+    p.keep_peer_id = true;
+    p.want_peer_ids = want_ids;
+    return p;
+}
+
+TEST(MemorySwarm, PeerIdsKeptOnlyForDictionaryAnnouncers) {
+    MemorySwarmStore s({.peer_timeout = 100});
+    (void)announce(s, dictionary(params(hash(1), v4(1, 1), 1)), 1000);
+    (void)announce(s, params(hash(1), v4(2, 1), 1), 1000);  // compact: no peer_id kept
+    (void)announce(s, dictionary(params(hash(1), v6(3, 1), 1)), 1000);
+    auto r = announce(s, dictionary(params(hash(1), v4(4, 1), 1)), 1000);
+    EXPECT_EQ(s.peer_ids_kept(), 3u);
+    ASSERT_EQ(r.peers.size(), 3u);
+    for (const auto& p : r.peers) {
+        if (p.endpoint == v4(2, 1)) {
+            EXPECT_FALSE(p.peer_id);
+        } else {
+            ASSERT_TRUE(p.peer_id) << p.endpoint.address_text();
+            EXPECT_EQ(*p.peer_id, hash(0xee, 1));
+        }
+    }
+    // Not asked for (compact, or no_peer_id): none handed out.
+    for (const auto& p : announce(s, params(hash(1), v4(5, 1), 1), 1000).peers) EXPECT_FALSE(p.peer_id);
+    for (const auto& p : announce(s, dictionary(params(hash(1), v4(6, 1), 1), false), 1000).peers)
+        EXPECT_FALSE(p.peer_id);
+    EXPECT_EQ(s.peer_ids_kept(), 4u);  // v4(6, 1) asked compact=0 with no_peer_id: its own is kept
+    // A dictionary announcer that turns compact, stops, or expires leaves no peer_id behind.
+    (void)announce(s, params(hash(1), v4(1, 1), 1), 1000);
+    (void)announce(s, params(hash(1), v6(3, 1), 1, Event::stopped), 1000);
+    (void)announce(s, params(hash(1), v6(3, 1), 1), 1000);
+    EXPECT_EQ(s.peer_ids_kept(), 2u);
+    (void)announce(s, dictionary(params(hash(1), v4(4, 1), 1)), 1050);
+    EXPECT_EQ(s.expire(1101), 5u);  // all but v4(4, 1)
+    EXPECT_EQ(s.peer_ids_kept(), 1u);
+    r = announce(s, dictionary(params(hash(1), v4(7, 1), 1)), 1150);
+    ASSERT_EQ(r.peers.size(), 1u);
+    EXPECT_EQ(r.peers[0].endpoint, v4(4, 1));
+    EXPECT_TRUE(r.peers[0].peer_id);
+    EXPECT_EQ(s.expire(1300), 2u);
+    EXPECT_EQ(s.peer_ids_kept(), 0u);
+    EXPECT_EQ(s.totals().torrents, 0u);
+}
+
+TEST(MemorySwarm, ChangedPortIsANewIdentity) {
+    // Identity is (address, port): the same client on a new port is a second record until the
+    // old one expires or is stopped; its peer_id does not carry it over.
+    MemorySwarmStore s({.peer_timeout = 100});
+    auto old_port = params(hash(1), v4(1, 6881), 0, Event::completed);
+    auto new_port = params(hash(1), v4(1, 6882), 0, Event::completed);
+    new_port.peer_id = old_port.peer_id;
+    (void)announce(s, old_port, 1000);
+    auto r = announce(s, new_port, 1050);
+    EXPECT_EQ(r.counts.complete, 2u);
+    EXPECT_EQ(r.counts.downloaded, 2u);
+    EXPECT_EQ(s.expire(1101), 1u);
+    r = announce(s, params(hash(1), v4(2, 1), 5), 1101);
+    ASSERT_EQ(r.peers.size(), 1u);
+    EXPECT_EQ(r.peers[0].endpoint, v4(1, 6882));
+    // A changed address likewise; stopping one record leaves the other.
+    (void)announce(s, params(hash(1), v4(9, 6882), 0), 1101);
+    (void)announce(s, params(hash(1), v4(1, 6882), 0, Event::stopped), 1101);
+    EXPECT_EQ(s.scrape(hash(1))->complete, 1u);
 }
 
 TEST(MemorySwarm, PeerAndTorrentLimitsBothSides) {

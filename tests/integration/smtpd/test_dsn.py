@@ -11,7 +11,7 @@ import smtplib
 import tempfile
 import unittest
 
-from harness import Daemon, main, wait_until
+from harness import main, wait_until
 import smtputil as su
 
 ZONE = """$ORIGIN hamburger.edu.
@@ -38,10 +38,7 @@ class Reports(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix="smtpd-dsn-")
         base = cls.tmp.name
-        zone = os.path.join(base, "hamburger.edu.zone")
-        with open(zone, "w") as f:
-            f.write(ZONE)
-        cls.dns = Daemon("dnsd", "--zone", zone).start()
+        cls.dns = su.start_dns(base, ZONE)
         cls.hb_base = os.path.join(base, "hamburger")
         cls.hb = su.start(cls.hb_base, "--no-dsn", queue=False, listen=("127.0.0.2:0",)).start()
         cls.cf_base = os.path.join(base, "crepes")
@@ -53,9 +50,7 @@ class Reports(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        codes = [cls.cf.stop(), cls.hb.stop(), cls.dns.stop()]
-        cls.tmp.cleanup()
-        assert codes == [0, 0, 0], f"exit codes {codes}\n{cls.cf.log()}"
+        su.stop_all(cls.tmp, cls.cf, cls.hb, cls.dns)
 
     def send(self, rcpt, subject, mail_options=(), rcpt_options=(), sender="alice@crepes.fr", auth=False):
         with smtplib.SMTP("127.0.0.1", self.port, timeout=15) as s:

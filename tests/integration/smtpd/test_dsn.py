@@ -1,7 +1,8 @@
 """RFC 3461 reports other than bounces, and loop detection, with Python's smtplib as the client.
 crepes.fr (127.0.0.1, a queue, --delay-warning-s 1) takes Alice's mail: to bob@crepes.fr with
 NOTIFY=SUCCESS Alice gets a "delivered" report; to bob@hamburger.edu, whose server (127.0.0.2,
---no-dsn) does not advertise DSN, a "relayed" one; to slow.hamburger.edu, whose MX host is
+--no-dsn) does not advertise DSN, a "relayed" one (to dsn.hamburger.edu, whose server
+does, none: the parameters are passed on); to slow.hamburger.edu, whose MX host is
 down, one "delayed" report however often the queue retries. NOTIFY=NEVER and the null sender
 get none. A message with 51 Received: lines is refused with 554 5.4.6 (DATA and BDAT), one
 with 50 is taken."""
@@ -23,6 +24,8 @@ ns1   IN A   127.0.0.2
 mail  IN A   127.0.0.2
 slow  IN MX  10 dead
 dead  IN A   127.0.0.3
+dsn   IN MX  10 mail2
+mail2 IN A   127.0.0.4
 """
 
 MESSAGE = "From: alice@crepes.fr\r\nSubject: {subject}\r\n\r\nDo you like ketchup?\r\n"
@@ -41,6 +44,10 @@ class Reports(unittest.TestCase):
         cls.dns = su.start_dns(base, ZONE)
         cls.hb_base = os.path.join(base, "hamburger")
         cls.hb = su.start(cls.hb_base, "--no-dsn", queue=False, listen=("127.0.0.2:0",)).start()
+        # A next hop that does advertise DSN, on the same port (the relay has one port).
+        cls.dsn_base = os.path.join(base, "dsn")
+        cls.dsn = su.start(cls.dsn_base, queue=False, domain="dsn.hamburger.edu",
+                           listen=(f"127.0.0.4:{su.port_of(cls.hb)}",)).start()
         cls.cf_base = os.path.join(base, "crepes")
         cls.cf = su.start(cls.cf_base, "--resolver", f"127.0.0.1:{cls.dns.endpoint('udp')[1]}",
                           "--relay-port", str(su.port_of(cls.hb)), "--retry-min-ms", "200",
@@ -50,7 +57,7 @@ class Reports(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        su.stop_all(cls.tmp, cls.cf, cls.hb, cls.dns)
+        su.stop_all(cls.tmp, cls.cf, cls.hb, cls.dsn, cls.dns)
 
     def send(self, rcpt, subject, mail_options=(), rcpt_options=(), sender="alice@crepes.fr", auth=False):
         with smtplib.SMTP("127.0.0.1", self.port, timeout=15) as s:
@@ -86,6 +93,20 @@ class Reports(unittest.TestCase):
         self.assertNotIn(b"\nReturn-Path: <alice", m)
         bob = [x for x in su.messages(self.cf_base, "bob") if b"Subject: delivered" in x]
         self.assertEqual(len(bob), 1)
+
+    def test_parameters_passed_to_a_next_hop_with_dsn(self):
+        relayed = self.cf.log().count("relayed report for")
+        self.send("bob@dsn.hamburger.edu", "passed on", mail_options=["RET=HDRS", "ENVID=env3"],
+                  rcpt_options=["NOTIFY=SUCCESS", "ORCPT=rfc822;bob@dsn.hamburger.edu"], auth=True)
+        su.wait_messages(self.dsn_base, "bob", 1)
+        log = self.dsn.wait_for_log("C: RCPT TO:<bob@dsn.hamburger.edu>")
+        self.assertRegex(log, r"C: MAIL FROM:<alice@crepes.fr> SIZE=\d+ BODY=8BITMIME RET=HDRS ENVID=env3\n")
+        self.assertIn("C: RCPT TO:<bob@dsn.hamburger.edu> NOTIFY=SUCCESS ORCPT=rfc822;bob@dsn.hamburger.edu\n", log)
+        # The next hop reports from now on: no report of ours, once the queue is through with it.
+        log = self.cf.wait_for_log("delivered to <bob@dsn.hamburger.edu>")
+        name = re.search(r"queue: (\S+) delivered to <bob@dsn.hamburger.edu>", log).group(1)
+        log = self.cf.wait_for_log(f"queue: {name} done after")
+        self.assertEqual(log.count("relayed report for"), relayed)
 
     def test_relayed_report_when_the_next_hop_has_no_dsn(self):
         self.send("bob@hamburger.edu", "relayed", mail_options=["RET=FULL", "ENVID=env2"],

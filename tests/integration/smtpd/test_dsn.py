@@ -4,8 +4,8 @@ NOTIFY=SUCCESS Alice gets a "delivered" report; to bob@hamburger.edu, whose serv
 --no-dsn) does not advertise DSN, a "relayed" one (to dsn.hamburger.edu, whose server
 does, none: the parameters are passed on); to slow.hamburger.edu, whose MX host is
 down, one "delayed" report however often the queue retries. NOTIFY=NEVER and the null sender
-get none. A message with 51 Received: lines is refused with 554 5.4.6 (DATA and BDAT), one
-with 50 is taken."""
+get none. A message with 51 Received: lines is refused with 554 5.4.6 (DATA; over BDAT 50 and
+a Delivered-To:), one with 50 is taken."""
 import os
 import re
 import smtplib
@@ -149,14 +149,14 @@ class Reports(unittest.TestCase):
             s.sendmail("alice@crepes.fr", ["bob@crepes.fr"], hops + MESSAGE.format(subject="fifty hops"))
             with self.assertRaises(smtplib.SMTPDataError) as e:
                 s.sendmail("alice@crepes.fr", ["bob@crepes.fr"],
-                           hops + "Delivered-To: bob@crepes.fr\r\n" + MESSAGE.format(subject="looping"))
+                           hops + "Received: one more\r\n" + MESSAGE.format(subject="looping"))
             self.assertEqual((e.exception.smtp_code, e.exception.smtp_error), (554, b"5.4.6 Too many hops"))
         with su.Smtp(self.port) as s:  # BDAT (RFC 3030) the same
             s.reply()
             s.cmd("EHLO crepes.fr")
             s.cmd("MAIL FROM:<alice@crepes.fr>")
             s.cmd("RCPT TO:<bob@crepes.fr>")
-            body = (hops + "Received: one more\r\n" + MESSAGE.format(subject="looping")).encode()
+            body = (hops + "Delivered-To: bob@crepes.fr\r\n" + MESSAGE.format(subject="looping")).encode()
             half = len(body) // 2
             s.send(f"BDAT {half}\r\n".encode() + body[:half])
             self.assertTrue(s.reply()[-1].startswith("250"))

@@ -5,6 +5,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "auth/sasl.hpp"
+
 namespace pop3d {
 
 namespace {
@@ -22,15 +24,6 @@ std::optional<std::size_t> parse_count(std::string_view s) {
 bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-int base64_value(char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
 
 }  // namespace
 
@@ -94,49 +87,16 @@ std::string apop_timestamp(std::uint64_t pid, std::uint64_t counter, std::uint64
     return "<" + std::to_string(pid) + "." + std::to_string(counter) + "." + std::to_string(seconds) + "@" + h + ">";
 }
 
-std::optional<std::string> decode_base64(std::string_view text) {
-    if (text.size() % 4 != 0) return std::nullopt;
-    std::string out;
-    out.reserve(text.size() / 4 * 3);
-    for (std::size_t i = 0; i < text.size(); i += 4) {
-        const bool last = i + 4 == text.size();
-        int v[4];
-        int pad = 0;
-        for (int k = 0; k < 4; ++k) {
-            const char c = text[i + static_cast<std::size_t>(k)];
-            if (c == '=' && last && k >= 2) {
-                ++pad;
-                v[k] = 0;
-                continue;
-            }
-            if (pad > 0) return std::nullopt;  // data after padding
-            v[k] = base64_value(c);
-            if (v[k] < 0) return std::nullopt;
-        }
-        const unsigned bits = static_cast<unsigned>(v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3]);
-        out += static_cast<char>(bits >> 16 & 0xff);
-        if (pad < 2) out += static_cast<char>(bits >> 8 & 0xff);
-        if (pad < 1) out += static_cast<char>(bits & 0xff);
-        // RFC 4648 3.5: the bits the padding covers must be zero (one encoding per value).
-        if ((pad == 1 && (bits & 0xff) != 0) || (pad == 2 && (bits & 0xffff) != 0)) return std::nullopt;
-    }
-    return out;
-}
-
 std::optional<PlainCredentials> decode_plain(std::string_view base64) {
-    auto raw = decode_base64(base64);
+    auto raw = auth::base64_decode(base64);
     if (!raw) return std::nullopt;
-    const std::string_view s(*raw);
-    const auto a = s.find('\0');
-    const auto b = a == std::string_view::npos ? a : s.find('\0', a + 1);
-    std::optional<PlainCredentials> c;
-    if (b != std::string_view::npos && s.find('\0', b + 1) == std::string_view::npos)
-        c = PlainCredentials{std::string(s.substr(0, a)), std::string(s.substr(a + 1, b - a - 1)),
-                             std::string(s.substr(b + 1))};
+    PlainCredentials c;
+    const auto err = auth::split_plain(*raw, c);
     OPENSSL_cleanse(raw->data(), raw->size());  // the password is in there
-    if (!c || c->authcid.empty() || c->password.empty()) return std::nullopt;
-    if (c->authzid.size() > kMaxSaslField || c->authcid.size() > kMaxSaslField || c->password.size() > kMaxSaslField)
+    if (err != auth::PlainError::ok) {
+        OPENSSL_cleanse(c.password.data(), c.password.size());
         return std::nullopt;
+    }
     return c;
 }
 

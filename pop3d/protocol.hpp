@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/sasl.hpp"
+
 namespace pop3d {
 
 /// The session's states (one bit each, for the command table). RFC 1939 3: AUTHORIZATION,
@@ -60,19 +62,12 @@ struct ApopArgs {
 [[nodiscard]] std::string apop_timestamp(std::uint64_t pid, std::uint64_t counter, std::uint64_t seconds,
                                          std::string_view host);
 
-/// Strict base64 (RFC 4648 4, padding required, no whitespace). nullopt on anything else.
-[[nodiscard]] std::optional<std::string> decode_base64(std::string_view text);
-
 /// SASL PLAIN credentials (RFC 4616 2: [authzid] NUL authcid NUL passwd).
-struct PlainCredentials {
-    std::string authzid;
-    std::string authcid;
-    std::string password;
-};
+using auth::kMaxSaslField;
+using auth::PlainCredentials;
 /// Decodes the base64 client response of AUTH PLAIN. nullopt when it is not base64, has not
 /// exactly two NULs, an empty authcid or password, or a field over kMaxSaslField bytes.
 [[nodiscard]] std::optional<PlainCredentials> decode_plain(std::string_view base64);
-inline constexpr std::size_t kMaxSaslField = 255;  // RFC 4616 2: up to 255 octets each
 
 /// True when `s` is well-formed UTF-8 (RFC 3629: no overlongs, surrogates or values over 10FFFF).
 [[nodiscard]] bool valid_utf8(std::string_view s);

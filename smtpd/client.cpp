@@ -241,6 +241,7 @@ net::task<TransactionResult> send_message(const ClientOptions& opts, net::tcp::e
         co_return fail({553, "553 5.6.7 The server does not support SMTPUTF8", {}});
     }
     const bool dsn = has_keyword(ehlo, "DSN");
+    res.dsn = dsn;
     const std::uint64_t size = file_size(path, offset);
     const std::string mail_from = mail_command(envelope, ehlo, size);
     if (co_await c.write(mail_from)) co_return fail({});

@@ -41,6 +41,7 @@ private:
 struct TransactionResult {
     bool connected = false;
     bool failed = false;        ///< the transaction as a whole failed (see session, error)
+    bool dsn = false;           ///< the server advertised DSN: success reports are its job now
     Reply session{};            ///< the reply that ended the transaction early (greeting, MAIL, DATA), if any
     std::vector<Reply> rcpt{};  ///< one per recipient given (code 0: not attempted)
     std::string error{};        ///< a local failure ("connect: Connection refused")

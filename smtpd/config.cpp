@@ -28,6 +28,10 @@ void bind_options(app::Daemon& d, Config& cfg) {
     o.add("--retry-min-ms", "smtp.retry_min_ms", cfg.retry_min_ms, "first retry delay of a deferred message");
     o.add("--retry-max-ms", "smtp.retry_max_ms", cfg.retry_max_ms, "longest retry delay");
     o.add("--relay-timeout-ms", "smtp.relay_timeout_ms", cfg.relay_timeout_ms, "each reply of a remote server");
+    o.add("--delay-warning-s", "smtp.delay_warning_s", cfg.delay_warning_s,
+          "tell the sender once when a message is still queued after this long (0 = never)");
+    o.add("--max-hops", "smtp.max_hops", cfg.max_hops, "Received:/Delivered-To: lines a message may carry (loops)");
+    o.add("--no-dsn", "smtp.no_dsn", cfg.no_dsn, "do not advertise DSN (RFC 3461) in EHLO");
     d.set_default_listen({"127.0.0.1:2525"});
 }
 

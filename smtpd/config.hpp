@@ -34,6 +34,9 @@ struct Config {
     unsigned retry_min_ms = 60000;               ///< --retry-min-ms: first retry delay (doubles)
     unsigned retry_max_ms = 3600000;             ///< --retry-max-ms: the longest retry delay
     unsigned relay_timeout_ms = 300000;          ///< --relay-timeout-ms: each reply of a remote server
+    unsigned delay_warning_s = 0;                ///< --delay-warning-s: "delayed" report after this long (0 = none)
+    std::size_t max_hops = 50;                   ///< --max-hops: Received:/Delivered-To: lines, then 554 5.4.6
+    bool no_dsn = false;                         ///< --no-dsn: do not advertise DSN (RFC 3461)
 };
 
 /// What the sessions and the relay use, parsed from Config once.

@@ -121,6 +121,7 @@ bool QueueState::is_finished(std::string_view rcpt) const {
 
 std::string encode_state(const QueueState& s) {
     std::string out = "attempts " + std::to_string(s.attempts) + "\n";
+    if (s.warned) out += "warned\n";
     for (const auto& f : s.finished) out += "done <" + xtext_encode(f) + ">\n";
     return out;
 }
@@ -133,6 +134,8 @@ QueueState parse_state(std::string_view text) {
         if (l.starts_with("attempts ")) {
             const auto n = l.substr(9);
             (void)std::from_chars(n.data(), n.data() + n.size(), s.attempts);
+        } else if (l == "warned") {
+            s.warned = true;
         } else if (l.starts_with("done ")) {
             if (auto a = bracketed(l.substr(5))) s.finished.push_back(*a);
         }

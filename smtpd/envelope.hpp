@@ -49,6 +49,7 @@ struct Envelope {
 /// What the queue runner remembers of a message between attempts (the state file).
 struct QueueState {
     unsigned attempts = 0;
+    bool warned = false;                  ///< the delay report (RFC 3461 "delayed") was sent
     std::vector<std::string> finished{};  ///< recipients delivered or bounced
     [[nodiscard]] bool is_finished(std::string_view rcpt) const;
 };

@@ -269,43 +269,21 @@ PathError parse_rcpt(std::string_view arg, bool utf8, RcptTo& out) {
 }
 
 namespace {
-constexpr std::string_view kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::size_t kHopPrefix = 13;  // "Delivered-To:"
 }
 
-std::optional<std::string> base64_decode(std::string_view s) {
-    if (s.size() % 4 != 0) return std::nullopt;
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); i += 4) {
-        std::uint32_t v = 0;
-        int pad = 0;
-        for (std::size_t j = 0; j < 4; ++j) {
-            const char c = s[i + j];
-            std::size_t d = 0;
-            if (c == '=') {
-                // Padding only at the very end, at most two.
-                if (i + 4 != s.size() || j < 2) return std::nullopt;
-                ++pad;
-            } else {
-                if (pad != 0 || (d = kB64.find(c)) == std::string_view::npos) return std::nullopt;
-            }
-            v = (v << 6) | static_cast<std::uint32_t>(d);
-        }
-        out += static_cast<char>(v >> 16);
-        if (pad < 2) out += static_cast<char>((v >> 8) & 0xFF);
-        if (pad < 1) out += static_cast<char>(v & 0xFF);
-    }
-    return out;
+void HopCounter::end_line() {
+    const std::string_view l = line_;
+    if (l.empty() || l == "\r") in_header_ = false;
+    else if (line::iequals(l.substr(0, 9), "Received:") || line::iequals(l.substr(0, 13), "Delivered-To:")) ++hops_;
+    line_.clear();
 }
 
-std::string base64_encode(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); i += 3) {
-        const std::size_t n = std::min<std::size_t>(3, s.size() - i);
-        std::uint32_t v = 0;
-        for (std::size_t j = 0; j < 3; ++j) v = (v << 8) | (j < n ? static_cast<unsigned char>(s[i + j]) : 0u);
-        for (std::size_t j = 0; j < 4; ++j) out += j <= n ? kB64[(v >> (18 - 6 * j)) & 63] : '=';
+void HopCounter::feed(std::string_view text) {
+    for (std::size_t i = 0; in_header_ && i < text.size(); ++i) {
+        if (text[i] == '\n') end_line();
+        else if (line_.size() < kHopPrefix) line_ += text[i];
     }
-    return out;
 }
 
 std::vector<std::string> ehlo_keywords(const Capabilities& caps) {
@@ -315,7 +293,7 @@ std::vector<std::string> ehlo_keywords(const Capabilities& caps) {
     k.emplace_back("8BITMIME");
     k.emplace_back("ENHANCEDSTATUSCODES");
     k.emplace_back("SMTPUTF8");
-    k.emplace_back("DSN");
+    if (caps.dsn) k.emplace_back("DSN");
     k.emplace_back("CHUNKING");
     if (caps.starttls) k.emplace_back("STARTTLS");
     if (caps.auth) k.emplace_back("AUTH PLAIN LOGIN");

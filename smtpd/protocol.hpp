@@ -1,5 +1,6 @@
 // The pure part of SMTP (RFC 5321): MAIL/RCPT argument parsing with their ESMTP parameters,
-// addresses, the EHLO capability list and the xtext encoding of DSN parameters. No I/O.
+// addresses, the EHLO capability list, the xtext encoding of DSN parameters and the hop count
+// of a message's header. No I/O.
 #pragma once
 
 #include <cstdint>
@@ -81,16 +82,27 @@ struct RcptTo {
 /// xtext encoding of `s` ("+" and "=", controls and non-ASCII as "+XX").
 [[nodiscard]] std::string xtext_encode(std::string_view s);
 
-/// Base64 (RFC 4648 4, padding required) to bytes, for SASL (RFC 4954 4); nullopt when malformed.
-[[nodiscard]] std::optional<std::string> base64_decode(std::string_view s);
-/// Bytes to base64 with padding.
-[[nodiscard]] std::string base64_encode(std::string_view s);
+/// Counts the trace fields (Received:, and Delivered-To: as Postfix's local delivery and qmail
+/// do) in the header of a message fed in pieces of network text (RFC 5321 6.3: loop detection).
+/// Stops looking at the first empty line. Pure.
+class HopCounter {
+public:
+    void feed(std::string_view text);
+    [[nodiscard]] std::size_t hops() const { return hops_; }
+
+private:
+    void end_line();
+    std::string line_{};  // the start of the current line, at most 13 octets
+    bool in_header_ = true;
+    std::size_t hops_ = 0;
+};
 
 /// What the EHLO reply advertises.
 struct Capabilities {
     std::uint64_t max_size = 0;  ///< SIZE value (0: SIZE without a number)
     bool starttls = false;       ///< a TLS context exists and the session is not yet TLS
     bool auth = false;           ///< AUTH PLAIN LOGIN may be used now (TLS or loopback)
+    bool dsn = true;             ///< DSN (RFC 3461)
 };
 /// The lines of the EHLO reply after the first ("PIPELINING", "SIZE 10485760", ...).
 [[nodiscard]] std::vector<std::string> ehlo_keywords(const Capabilities& caps);

@@ -7,12 +7,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cctype>
-
 #include "mail/delivery.hpp"
 #include "mail/rfc5322.hpp"
 #include "net/blocking.hpp"
 #include "smtpd/dsn.hpp"
+#include "smtpd/report.hpp"
 
 namespace smtpd {
 
@@ -20,31 +19,7 @@ namespace {
 
 constexpr std::size_t kMaxParallel = 16;
 constexpr std::size_t kMaxEnvelope = 1 << 20;
-constexpr std::size_t kMaxReturned = 1 << 20;  // larger messages are returned as headers only
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
-
-std::string read_prefix(const std::string& path, std::size_t max) {
-    mail::File f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    std::string out;
-    if (!f) return out;
-    out.resize(max);
-    std::size_t got = 0;
-    while (got < max) {
-        const auto n = ::read(f.get(), out.data() + got, max - got);
-        if (n <= 0) break;
-        got += static_cast<std::size_t>(n);
-    }
-    out.resize(got);
-    return out;
-}
-
-// A MIME boundary (RFC 2046 5.1.1: letters, digits and a few marks) unique per bounce.
-std::string boundary() {
-    std::string b = "netsuite-" + mail::unique_name();
-    for (char& c : b)
-        if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
-    return b.substr(0, 70);
-}
 
 std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
@@ -180,8 +155,8 @@ bool Relay::is_local(const std::string& address) const {
 
 net::task<void> Relay::attempt(std::string name) {
     Entry& e = entries_.at(name);
-    std::vector<FailedRecipient> failed;
-    co_await deliver_local(e, failed);
+    Outcome out;
+    co_await deliver_local(e, out);
     std::vector<std::string> domains;
     for (const auto& r : e.envelope.rcpts) {
         if (e.state.is_finished(r.address) || is_local(r.address)) continue;
@@ -190,18 +165,23 @@ net::task<void> Relay::attempt(std::string name) {
     }
     for (const auto& d : domains) {
         if (stopping_) break;
-        co_await deliver_remote(e, d, failed);
+        co_await deliver_remote(e, d, out);
     }
     ++e.state.attempts;
     // RFC 5321 4.5.4.1: give up after the configured time and tell the sender.
     if (!stopping_ && std::time(nullptr) - e.envelope.arrival >= static_cast<std::time_t>(s_.cfg.queue_lifetime_s)) {
         for (const auto& r : e.envelope.rcpts) {
             if (e.state.is_finished(r.address)) continue;
-            failed.push_back({r.address, r.orcpt, "4.4.7", "", "delivery time expired"});
+            out.failed.push_back({r.address, r.orcpt, "4.4.7", "", "delivery time expired"});
             e.state.finished.push_back(r.address);
         }
     }
-    if (!failed.empty()) co_await bounce(e, std::move(failed));
+    std::vector<ReportedRecipient> delayed;
+    if (!stopping_) check_delay(e, delayed);
+    co_await report(e, Action::failed, std::move(out.failed));
+    co_await report(e, Action::delivered, std::move(out.delivered));
+    co_await report(e, Action::relayed, std::move(out.relayed));
+    co_await report(e, Action::delayed, std::move(delayed));
     bool done = true;
     for (const auto& r : e.envelope.rcpts) done = done && e.state.is_finished(r.address);
     const std::string q = s_.cfg.queue_dir;
@@ -217,15 +197,36 @@ net::task<void> Relay::attempt(std::string name) {
         auto job = [dir = q + "/state", name, text = encode_state(e.state)] { write_state(dir, name, text); };
         co_await net::run_blocking(std::move(job));
         e.next = net::Clock::now() + backoff(e.state.attempts);
+        // The delay report is due at its time, not at the next retry.
+        if (s_.cfg.delay_warning_s > 0 && !e.state.warned) {
+            const auto due = e.envelope.arrival + static_cast<std::time_t>(s_.cfg.delay_warning_s) - std::time(nullptr);
+            e.next = std::min(e.next, net::Clock::now() + std::chrono::seconds(std::max<std::time_t>(due, 0)));
+        }
         e.busy = false;
     }
     --running_;
     wake();
 }
 
-net::task<void> Relay::deliver_local(Entry& e, std::vector<FailedRecipient>& failed) {
+// RFC 3461 4.1 (NOTIFY=DELAY): once per message, when it is still queued `delay_warning_s`
+// after its arrival; off by default, as Postfix's delay_warning_time.
+void Relay::check_delay(Entry& e, std::vector<ReportedRecipient>& delayed) const {
+    if (s_.cfg.delay_warning_s == 0 || e.state.warned ||
+        std::time(nullptr) - e.envelope.arrival < static_cast<std::time_t>(s_.cfg.delay_warning_s))
+        return;
+    for (const auto& r : e.envelope.rcpts) {
+        if (e.state.is_finished(r.address)) continue;
+        auto it = e.deferred.find(r.address);
+        delayed.push_back(it != e.deferred.end()
+                              ? it->second
+                              : ReportedRecipient{r.address, r.orcpt, "4.4.1", "", "delivery temporarily suspended"});
+    }
+    e.state.warned = !delayed.empty();
+}
+
+net::task<void> Relay::deliver_local(Entry& e, Outcome& out) {
     std::vector<mail::Target> targets;
-    std::vector<std::string> addresses;
+    std::vector<std::string> addresses, orcpts;
     for (const auto& r : e.envelope.rcpts) {
         if (e.state.is_finished(r.address) || !is_local(r.address)) continue;
         std::string name(local_of(r.address));
@@ -237,12 +238,13 @@ net::task<void> Relay::deliver_local(Entry& e, std::vector<FailedRecipient>& fai
         }
         auto md = user ? mail::user_maildir(s_.cfg.maildir_root, user->name) : std::nullopt;
         if (!md) {
-            failed.push_back({r.address, r.orcpt, "5.1.1", "", "550 5.1.1 User unknown"});
+            out.failed.push_back({r.address, r.orcpt, "5.1.1", "", "550 5.1.1 User unknown"});
             e.state.finished.push_back(r.address);
             continue;
         }
         targets.push_back({*md, mail::return_path_field(e.envelope.sender) + mail::delivered_to_field(r.address)});
         addresses.push_back(r.address);
+        orcpts.push_back(r.orcpt);
     }
     if (targets.empty()) co_return;
     auto job = [src = mail::Source{.path = e.path, .offset = e.offset}, targets] {
@@ -255,18 +257,22 @@ net::task<void> Relay::deliver_local(Entry& e, std::vector<FailedRecipient>& fai
             continue;
         }
         e.state.finished.push_back(addresses[i]);
+        out.delivered.push_back({addresses[i], orcpts[i], "2.0.0", "", ""});
     }
 }
 
-net::task<void> Relay::deliver_remote(Entry& e, const std::string& domain, std::vector<FailedRecipient>& failed) {
+net::task<void> Relay::deliver_remote(Entry& e, const std::string& domain, Outcome& out) {
     std::vector<QueuedRcpt> rcpts;
     for (const auto& r : e.envelope.rcpts)
         if (!e.state.is_finished(r.address) && domain_of(r.address) == domain) rcpts.push_back(r);
     auto finish_all = [&](const std::string& status, const std::string& mta, const std::string& why) {
         for (const auto& r : rcpts) {
-            failed.push_back({r.address, r.orcpt, status, mta, why});
+            out.failed.push_back({r.address, r.orcpt, status, mta, why});
             e.state.finished.push_back(r.address);
         }
+    };
+    auto defer_all = [&](const std::string& status, const std::string& mta, const std::string& why) {
+        for (const auto& r : rcpts) e.deferred[r.address] = {r.address, r.orcpt, status, mta, why};
     };
     dns::NameError err;
     auto name = dns::Name::from_text(domain + ".", nullptr, err);
@@ -286,6 +292,7 @@ net::task<void> Relay::deliver_remote(Entry& e, const std::string& domain, std::
     if (hosts.hosts.empty()) {
         spdlog::info("queue: {}: no mail host for {} yet ({})", base_name(e.path), domain,
                      dns::to_string(hosts.status));
+        defer_all("4.4.3", "", "no mail host for " + domain + " yet");
         co_return;
     }
     for (const auto& h : hosts.hosts) {
@@ -302,6 +309,8 @@ net::task<void> Relay::deliver_remote(Entry& e, const std::string& domain, std::
                     finish_all(status_of(res.session.text), h.name, res.session.text);
                     co_return;
                 }
+                defer_all(res.session.code != 0 ? status_of(res.session.text) : "4.4.1",
+                          res.session.code != 0 ? h.name : "", why);
                 continue;
             }
             for (std::size_t i = 0; i < rcpts.size(); ++i) {
@@ -310,9 +319,15 @@ net::task<void> Relay::deliver_remote(Entry& e, const std::string& domain, std::
                     spdlog::info("queue: {} delivered to <{}> via {} [{}]: {}", base_name(e.path), rcpts[i].address,
                                  h.name, a.to_string(), r.text);
                     e.state.finished.push_back(rcpts[i].address);
+                    // RFC 3461 5.2.2.1: a next hop without DSN cannot report success; we do.
+                    if (!res.dsn)
+                        out.relayed.push_back({rcpts[i].address, rcpts[i].orcpt, status_of(r.text), h.name, r.text});
                 } else if (r.permanent()) {
-                    failed.push_back({rcpts[i].address, rcpts[i].orcpt, status_of(r.text), h.name, r.text});
+                    out.failed.push_back({rcpts[i].address, rcpts[i].orcpt, status_of(r.text), h.name, r.text});
                     e.state.finished.push_back(rcpts[i].address);
+                } else if (r.code != 0) {
+                    e.deferred[rcpts[i].address] = {rcpts[i].address, rcpts[i].orcpt, status_of(r.text), h.name,
+                                                    r.text};
                 }
             }
             co_return;  // a server answered: the rest waits for the next attempt
@@ -320,41 +335,25 @@ net::task<void> Relay::deliver_remote(Entry& e, const std::string& domain, std::
     }
 }
 
-net::task<void> Relay::bounce(const Entry& e, std::vector<FailedRecipient> failed) {
-    // RFC 5321 6.1 and RFC 3461 4.1: never bounce a bounce; respect NOTIFY=NEVER/no FAILURE.
-    std::erase_if(failed, [&](const FailedRecipient& f) {
-        for (const auto& r : e.envelope.rcpts)
-            if (r.address == f.address && r.notify != notify_unset && (r.notify & notify_failure) == 0) return true;
-        return false;
-    });
-    if (e.envelope.sender.empty() || failed.empty()) co_return;
-    Envelope be{.sender = "", .arrival = std::time(nullptr), .rcpts = {{e.envelope.sender, notify_never, ""}}};
-    be.utf8 = e.envelope.utf8;
-    auto job = [&e, &be, failed = std::move(failed), host = s_.settings.hostname,
-                queue = s_.cfg.queue_dir]() -> mail::Result<std::string> {
-        std::string original = read_prefix(e.path, kMaxEnvelope + kMaxReturned + 1);
-        original.erase(0, std::min<std::size_t>(e.offset, original.size()));
-        if (original.size() > kMaxReturned) original = std::string(header_of(original));
-        Bounce b{.reporting_mta = host,
-                 .envelope = &e.envelope,
-                 .failed = failed,
-                 .original = std::move(original),
-                 .time = std::time(nullptr),
-                 .boundary = boundary()};
-        mail::Delivery d;
-        if (auto ec = d.begin(mail::Maildir(queue))) return {{}, ec};
-        if (auto ec = d.write_stored(encode_envelope(be))) return {{}, ec};
-        if (auto ec = d.write_stored(bounce_message(b))) return {{}, ec};
-        auto name = d.commit();
-        if (name.error) return name;
-        return {queue + "/new/" + name.value, {}};
-    };
+net::task<void> Relay::report(const Entry& e, Action action, std::vector<ReportedRecipient> rcpts) {
+    if (rcpts.empty()) co_return;
+    // RFC 5321 6.1 and RFC 3461 4.1: never a report about a report; only what NOTIFY asked.
+    ReportJob j{.queue_dir = s_.cfg.queue_dir,
+                .reporting_mta = s_.settings.hostname,
+                .about = e.envelope,
+                .action = action,
+                .recipients = std::move(rcpts),
+                .retry_until = e.envelope.arrival + static_cast<std::time_t>(s_.cfg.queue_lifetime_s),
+                .original_path = e.path,
+                .offset = e.offset};
+    auto job = [j = std::move(j)] { return queue_report(j); };
     auto path = co_await net::run_blocking(std::move(job));
     if (path.error) {
-        spdlog::error("queue: cannot queue a bounce for {}: {}", base_name(e.path), path.error.message());
+        spdlog::error("queue: cannot queue a report for {}: {}", base_name(e.path), path.error.message());
         co_return;
     }
-    spdlog::info("queue: bounce for {} queued as {}", base_name(e.path), base_name(path.value));
+    if (path.value.empty()) co_return;
+    spdlog::info("queue: {} report for {} queued as {}", to_string(action), base_name(e.path), base_name(path.value));
     co_await add(path.value);
 }
 

@@ -1,7 +1,8 @@
 // The relay queue runner: the queue directory (a Maildir: tmp/ while written, new/ = queued,
 // state/ = attempts and finished recipients), delivery of each message's recipients (local
 // ones into their Maildirs, remote ones by MX through the SMTP client), retries with
-// exponential backoff, and bounces (RFC 3464) on a permanent failure or at the give-up time.
+// exponential backoff, bounces (RFC 3464) on a permanent failure or at the give-up time, and
+// the other reports of RFC 3461 (delayed once per message, delivered, relayed).
 // Runs on the runtime's first worker thread; survives restarts and SIGKILL (a message is in
 // new/ before its 250, and leaves only after every recipient is finished).
 #pragma once
@@ -42,14 +43,22 @@ private:
         QueueState state{};
         net::Clock::time_point next{};
         bool busy = false;
+        std::map<std::string, ReportedRecipient> deferred{};  // the last temporary failure per recipient
+    };
+    /// What one attempt found out, per report kind.
+    struct Outcome {
+        std::vector<ReportedRecipient> failed{};
+        std::vector<ReportedRecipient> delivered{};
+        std::vector<ReportedRecipient> relayed{};
     };
 
     net::task<void> run();
     net::task<void> attempt(std::string name);
     net::task<void> add(std::string path);
-    net::task<void> deliver_local(Entry& e, std::vector<FailedRecipient>& failed);
-    net::task<void> deliver_remote(Entry& e, const std::string& domain, std::vector<FailedRecipient>& failed);
-    net::task<void> bounce(const Entry& e, std::vector<FailedRecipient> failed);
+    net::task<void> deliver_local(Entry& e, Outcome& out);
+    net::task<void> deliver_remote(Entry& e, const std::string& domain, Outcome& out);
+    net::task<void> report(const Entry& e, Action action, std::vector<ReportedRecipient> rcpts);
+    void check_delay(Entry& e, std::vector<ReportedRecipient>& delayed) const;
     [[nodiscard]] bool is_local(const std::string& address) const;
     [[nodiscard]] std::chrono::milliseconds backoff(unsigned attempts) const;
     void stop();

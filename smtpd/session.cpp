@@ -8,7 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include "mail/rfc5322.hpp"
+#include "net/blocking.hpp"
 #include "net/endpoint.hpp"
+#include "smtpd/report.hpp"
 
 namespace smtpd {
 
@@ -104,6 +106,7 @@ void Session::reset_transaction() {
     rcpt_count_ = 0;
     received_bytes_ = 0;
     chunk_failed_ = false;
+    hops_ = HopCounter{};
     state_ = helo_.empty() ? st_init : st_ready;
 }
 
@@ -132,7 +135,8 @@ net::task<void> Session::ehlo(std::string_view arg) {
     std::vector<std::string> lines{s_.settings.hostname + " Hello " + helo_ + ", pleased to meet you"};
     const Capabilities caps{.max_size = s_.cfg.max_message_size,
                             .starttls = s_.tls.enabled() && !c_.stream().is_tls(),
-                            .auth = may_auth() && user_.empty()};
+                            .auth = may_auth() && user_.empty(),
+                            .dsn = !s_.cfg.no_dsn};
     for (auto& k : ehlo_keywords(caps)) lines.push_back(std::move(k));
     c_.reply_lines("250", lines);
 }
@@ -288,6 +292,7 @@ net::task<bool> Session::read_data_body(bool& too_big) {
         const auto res = un.feed(r.data(), out);
         r.consume(res.consumed);
         if (head.size() < 4096) head.append(out, 0, std::min(out.size(), 4096 - head.size()));
+        hops_.feed(out);
         if (un.size() > s_.cfg.max_message_size) too_big = true;
         if (!too_big && !write_failed && spool_.active()) write_failed = static_cast<bool>(co_await spool_.write(out));
         if (res.complete) break;
@@ -333,6 +338,15 @@ net::task<void> Session::data(std::string_view) {
 
 // Commits the spooled message (fsync) and only then answers 250.
 net::task<void> Session::finish_message() {
+    // RFC 5321 6.3: a message that went through too many hops is looping. Postfix's cleanup
+    // says "554 5.4.0 too many hops"; 5.4.6 is RFC 3463's "routing loop detected".
+    if (s_.cfg.max_hops != 0 && hops_.hops() > s_.cfg.max_hops) {
+        spool_.abort();
+        c_.note("message refused: " + std::to_string(hops_.hops()) + " hops");
+        c_.reply("554 5.4.6 Too many hops");
+        reset_transaction();
+        co_return;
+    }
     if (!spool_.active()) {
         c_.reply("451 4.3.0 Error: cannot store the message now");
         reset_transaction();
@@ -345,12 +359,39 @@ net::task<void> Session::finish_message() {
         reset_transaction();
         co_return;
     }
+    co_await report_delivered();
     c_.reply("250 2.0.0 Message accepted for delivery");
     if (!r.value.empty() && s_.queued) s_.queued(r.value);
     // A client that delivered a message is a mail server, not a command-sending bot: the
     // budget before AUTH no longer applies (Postfix's smtpd_junk_command_limit counts junk only).
     c_.set_logged_in(true);
     reset_transaction();
+}
+
+// RFC 3461 4.1 NOTIFY=SUCCESS: a "delivered" report for the local recipients that asked,
+// queued before the 250 (the queue runner delivers it, locally or by MX; no queue, no report).
+net::task<void> Session::report_delivered() {
+    if (from_.address.empty() || s_.cfg.queue_dir.empty() || !s_.queued) co_return;
+    ReportJob j{.queue_dir = s_.cfg.queue_dir,
+                .reporting_mta = s_.settings.hostname,
+                .about = {.sender = from_.address,
+                          .arrival = std::time(nullptr),
+                          .ret = from_.ret,
+                          .envid = from_.envid,
+                          .utf8 = from_.smtputf8},
+                .action = Action::delivered,
+                .original_path = spool_.committed_path(),
+                .offset = spool_.committed_offset()};
+    for (const auto& r : rcpts_) {
+        if (r.user.empty() || !wants_report(r.rcpt.notify, Action::delivered)) continue;
+        j.about.rcpts.push_back({r.rcpt.address, r.rcpt.notify, r.rcpt.orcpt});
+        j.recipients.push_back({r.rcpt.address, r.rcpt.orcpt, "2.0.0", "", ""});
+    }
+    if (j.recipients.empty()) co_return;
+    auto job = [j = std::move(j)] { return queue_report(j); };
+    auto path = co_await net::run_blocking(std::move(job));
+    if (path.error) spdlog::error("smtp: cannot queue a delivery report: {}", path.error.message());
+    else if (!path.value.empty()) s_.queued(path.value);
 }
 
 // Reads `size` octets of a BDAT chunk into the spool (`keep`) or discards them. False when the
@@ -373,6 +414,7 @@ net::task<bool> Session::read_chunk(std::uint64_t size, bool keep) {
         const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(size, r.data().size()));
         if (keep && !write_failed) {
             const std::string chunk(r.data().substr(0, n));
+            hops_.feed(chunk);
             write_failed = static_cast<bool>(co_await spool_.write(chunk));
         }
         r.consume(n);

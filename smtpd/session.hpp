@@ -86,6 +86,7 @@ private:
     [[nodiscard]] std::string received(std::string_view id) const;
     net::task<std::error_code> begin_spool();
     net::task<void> finish_message();
+    net::task<void> report_delivered();
     net::task<bool> read_data_body(bool& too_big);
     net::task<bool> read_chunk(std::uint64_t size, bool keep);
     net::task<std::optional<std::string>> sasl_response(std::string_view challenge, std::string_view initial);
@@ -103,6 +104,7 @@ private:
     Spool spool_{};
     std::uint64_t received_bytes_ = 0;  // BDAT: the message so far
     bool chunk_failed_ = false;         // BDAT: a chunk was refused; the rest are discarded
+    HopCounter hops_{};                 // trace fields of the message so far
     std::uint64_t messages_ = 0;
 };
 

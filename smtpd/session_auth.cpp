@@ -1,6 +1,7 @@
 // SMTP AUTH (RFC 4954) with the PLAIN (RFC 4616) and LOGIN mechanisms.
 #include <spdlog/spdlog.h>
 
+#include "auth/sasl.hpp"
 #include "smtpd/session.hpp"
 
 namespace smtpd {
@@ -32,7 +33,7 @@ net::task<std::optional<std::string>> Session::sasl_response(std::string_view ch
         co_return std::nullopt;
     }
     if (b64 == "=") co_return std::string();  // RFC 4954 4: an empty initial response
-    auto d = base64_decode(b64);
+    auto d = auth::base64_decode(b64);
     if (!d) c_.reply("501 5.5.2 Cannot decode response");
     co_return d;
 }
@@ -60,17 +61,17 @@ net::task<void> Session::auth(std::string_view arg) {
     if (line::iequals(mech, "PLAIN")) {
         auto r = co_await sasl_response("", initial);
         if (!r) co_return;
-        // authzid NUL authcid NUL passwd; an authzid other than the user itself is refused.
-        const auto a = r->find('\0');
-        const auto b = a == std::string::npos ? a : r->find('\0', a + 1);
-        if (b == std::string::npos) {
+        // authzid NUL authcid NUL passwd (RFC 4616 2). Without the two NULs there is nothing to
+        // check; other flaws (a third NUL, an empty or overlong field) fail as a wrong password.
+        auth::PlainCredentials creds;
+        if (auth::split_plain(*r, creds) == auth::PlainError::no_separator) {
             c_.reply("501 5.5.2 Malformed PLAIN response");
             co_return;
         }
-        const std::string authz = r->substr(0, a);
-        name = r->substr(a + 1, b - a - 1);
-        password = r->substr(b + 1);
-        if (!authz.empty() && authz != name) {
+        name = std::move(creds.authcid);
+        password = std::move(creds.password);
+        // An authzid other than the user itself is refused.
+        if (!creds.authzid.empty() && creds.authzid != name) {
             c_.reply("535 5.7.8 Authentication credentials invalid");
             co_return;
         }

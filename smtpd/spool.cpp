@@ -47,6 +47,8 @@ net::task<mail::Result<std::string>> Spool::commit() {
         auto name = delivery_.commit();
         if (name.error) return name;
         const std::string path = first.folder_path(mail::Folder::new_) + "/" + name.value;
+        committed_path_ = path;
+        committed_offset_ = queue_.empty() ? 0 : envelope_size_;
         std::vector<mail::Target> others;
         if (queue_.empty()) {
             // Several local recipients share the bytes (the prefix has no per-recipient field),

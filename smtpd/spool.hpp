@@ -37,6 +37,10 @@ public:
     /// Drops the message.
     void abort();
     [[nodiscard]] bool active() const { return delivery_.active(); }
+    /// After commit(): the file the message went to first (a Maildir's or the queue's), and
+    /// where the message starts in it (after the queue envelope).
+    [[nodiscard]] const std::string& committed_path() const { return committed_path_; }
+    [[nodiscard]] std::uint64_t committed_offset() const { return committed_offset_; }
 
 private:
     mail::Delivery delivery_;
@@ -45,6 +49,8 @@ private:
     std::string local_prefix_;
     std::uint64_t envelope_size_ = 0;
     std::string pending_;
+    std::string committed_path_;
+    std::uint64_t committed_offset_ = 0;
 };
 
 }  // namespace smtpd

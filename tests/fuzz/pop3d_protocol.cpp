@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (a->digest.size() != 32 || a->name.empty()) std::abort();
         (void)pop3d::digest_matches(a->digest, pop3d::apop_digest("<1.2@h>", a->name));
     }
-    if (auto b = pop3d::decode_base64(in)) {
+    if (auto b = auth::base64_decode(in)) {
         if (b->size() != in.size() / 4 * 3 - (in.ends_with("==") ? 2 : in.ends_with("=") ? 1 : 0)) std::abort();
     }
     if (auto c = pop3d::decode_plain(in)) {

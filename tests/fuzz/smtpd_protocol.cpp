@@ -1,9 +1,10 @@
-// smtpd's parsers: MAIL/RCPT arguments, the queue envelope and state files, xtext and base64,
+// smtpd's parsers: MAIL/RCPT arguments, the queue envelope and state files, xtext, base64, hops,
 // server replies as the relay client reads them, and DNS responses as the resolver reads them.
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "auth/sasl.hpp"
 #include "dns/resolver.hpp"
 #include "smtpd/client.hpp"
 #include "smtpd/envelope.hpp"
@@ -31,8 +32,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)smtpd::parse_state(in);
     if (auto d = smtpd::xtext_decode(in))
         if (smtpd::xtext_decode(smtpd::xtext_encode(*d)) != d) std::abort();
-    if (auto d = smtpd::base64_decode(in))
-        if (smtpd::base64_decode(smtpd::base64_encode(*d)) != d) std::abort();
+    if (auto d = auth::base64_decode(in))
+        if (auth::base64_decode(auth::base64_encode(*d)) != d || auth::base64_encode(*d) != in) std::abort();
+    smtpd::HopCounter hops;
+    hops.feed(in);
+    if (hops.hops() > in.size() / 10) std::abort();  // "Received:\n" is the shortest hop
     smtpd::ReplyParser p;
     std::size_t start = 0;
     while (start < in.size()) {

@@ -25,6 +25,21 @@ def start(base, *extra, domain=DOMAIN, queue=True, name="smtpd", **kw):
     return Daemon(name, *args, *extra, **kw)
 
 
+def start_dns(base, zone_text, origin="hamburger.edu"):
+    """A dnsd serving `zone_text` (written under base/) for the relay's MX lookups."""
+    zone = os.path.join(base, origin + ".zone")
+    with open(zone, "w") as f:
+        f.write(zone_text)
+    return Daemon("dnsd", "--zone", zone).start()
+
+
+def stop_all(tmp, *daemons):
+    """Stops the daemons, removes the temporary folder; every daemon must have exited with 0."""
+    codes = [d.stop() for d in daemons]
+    tmp.cleanup()
+    assert codes == [0] * len(daemons), f"exit codes {codes}\n{daemons[0].log()}"
+
+
 def port_of(d):
     return d.endpoint("smtp")[1]
 

@@ -10,7 +10,7 @@ import socket
 import tempfile
 import unittest
 
-from harness import Daemon, main, make_cert, wait_until
+from harness import main, make_cert, wait_until
 import smtputil as su
 
 ZONE = """$ORIGIN hamburger.edu.
@@ -49,10 +49,7 @@ class Relay(unittest.TestCase):
             pass  # 127.0.0.2 is there (loopback /8)
         cls.tmp = tempfile.TemporaryDirectory(prefix="smtpd-relay-")
         base = cls.tmp.name
-        zone = os.path.join(base, "hamburger.edu.zone")
-        with open(zone, "w") as f:
-            f.write(ZONE)
-        cls.dns = Daemon("dnsd", "--zone", zone).start()
+        cls.dns = su.start_dns(base, ZONE)
         cert, key = make_cert(base)
         cls.hb_base = os.path.join(base, "hamburger")
         cls.hb = su.start(cls.hb_base, "--tls-cert", cert, "--tls-key", key, listen=("127.0.0.2:0",)).start()
@@ -66,9 +63,7 @@ class Relay(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        codes = [cls.cf.stop(), cls.hb.stop(), cls.dns.stop()]
-        cls.tmp.cleanup()
-        assert codes == [0, 0, 0], f"exit codes {codes}\n{cls.cf.log()}"
+        su.stop_all(cls.tmp, cls.cf, cls.hb, cls.dns)
 
     def test_mx_relay_with_starttls(self):
         before = len(su.messages(self.hb_base, "bob"))

@@ -1,11 +1,10 @@
-// The queue file's envelope block and state file, and the bounce message.
+// The queue file's envelope block and state file, the relay client's reply parser, config.
 #include "smtpd/envelope.hpp"
 
 #include <gtest/gtest.h>
 
 #include "smtpd/client.hpp"
 #include "smtpd/config.hpp"
-#include "smtpd/dsn.hpp"
 
 namespace smtpd {
 namespace {
@@ -54,41 +53,15 @@ TEST(Envelope, NullSenderAndDamage) {
 }
 
 TEST(QueueState, RoundTrip) {
-    QueueState s{3, {"bob@hamburger.edu", "a b@c"}};
+    QueueState s{.attempts = 3, .finished = {"bob@hamburger.edu", "a b@c"}};
     auto back = parse_state(encode_state(s));
     EXPECT_EQ(back.attempts, 3u);
     EXPECT_TRUE(back.is_finished("a b@c"));
     EXPECT_FALSE(back.is_finished("carol@x"));
     EXPECT_EQ(parse_state("garbage\nattempts x\n").attempts, 0u);
-}
-
-TEST(Dsn, BounceNamesEveryFailure) {
-    const Envelope e = sample();
-    Bounce b{.reporting_mta = "crepes.fr",
-             .envelope = &e,
-             .failed = {{"bob@hamburger.edu", "rfc822;bob@hamburger.edu", "5.1.1", "mail.hamburger.edu",
-                         "550 5.1.1 User unknown"}},
-             .original = "Subject: hi\nFrom: a\n\nthe body\n",
-             .time = 1764700000,
-             .boundary = "BOUNDARY"};
-    const std::string m = bounce_message(b);
-    EXPECT_NE(m.find("To: <alice@crepes.fr>\n"), std::string::npos);
-    EXPECT_NE(m.find("multipart/report; report-type=delivery-status;"), std::string::npos);
-    EXPECT_NE(m.find("Original-Envelope-Id: id with space+plus\n"), std::string::npos);
-    EXPECT_NE(m.find("Original-Recipient: rfc822;bob@hamburger.edu\nFinal-Recipient: utf-8; bob@hamburger.edu\n"
-                     "Action: failed\nStatus: 5.1.1\nRemote-MTA: dns; mail.hamburger.edu\n"),
-              std::string::npos);
-    // RET=HDRS: the header only.
-    EXPECT_NE(m.find("text/rfc822-headers\n\nSubject: hi\nFrom: a\n\n"), std::string::npos);
-    EXPECT_EQ(m.find("the body"), std::string::npos);
-    EXPECT_TRUE(m.ends_with("--BOUNDARY--\n"));
-}
-
-TEST(Dsn, StatusOfReplies) {
-    EXPECT_EQ(status_of("550 5.1.1 User unknown"), "5.1.1");
-    EXPECT_EQ(status_of("554 no code"), "5.0.0");
-    EXPECT_EQ(status_of("451 try later"), "4.0.0");
-    EXPECT_EQ(header_of("A: b\n\nbody"), "A: b\n\n");
+    EXPECT_FALSE(back.warned);
+    s.warned = true;
+    EXPECT_TRUE(parse_state(encode_state(s)).warned);
 }
 
 TEST(Replies, MultiLineAndMalformed) {

@@ -1,4 +1,4 @@
-// MAIL/RCPT argument parsing, addresses, xtext, base64 and the EHLO keywords.
+// MAIL/RCPT argument parsing, addresses, xtext, the EHLO keywords and the hop count.
 #include "smtpd/protocol.hpp"
 
 #include <gtest/gtest.h>
@@ -92,18 +92,6 @@ TEST(Xtext, RoundTrip) {
     EXPECT_EQ(xtext_decode("a=b"), std::nullopt);
 }
 
-TEST(Base64, DecodeAndEncode) {
-    EXPECT_EQ(base64_decode("AGFsaWNlAGh1bmdyeQ=="), std::string("\0alice\0hungry", 13));
-    EXPECT_EQ(base64_decode("YWxpY2U="), "alice");
-    EXPECT_EQ(base64_decode("aHVuZ3J5"), "hungry");
-    EXPECT_EQ(base64_decode(""), "");
-    EXPECT_EQ(base64_decode("YWxpY2U"), std::nullopt);
-    EXPECT_EQ(base64_decode("YW=pY2U="), std::nullopt);
-    EXPECT_EQ(base64_decode("YWx!Y2U="), std::nullopt);
-    EXPECT_EQ(base64_encode("Username:"), "VXNlcm5hbWU6");
-    EXPECT_EQ(base64_encode("ab"), "YWI=");
-}
-
 TEST(Ehlo, KeywordsFollowTheSession) {
     auto k = ehlo_keywords({.max_size = 100, .starttls = true, .auth = false});
     EXPECT_NE(std::find(k.begin(), k.end(), "SIZE 100"), k.end());
@@ -112,6 +100,40 @@ TEST(Ehlo, KeywordsFollowTheSession) {
     k = ehlo_keywords({.max_size = 100, .starttls = false, .auth = true});
     EXPECT_EQ(std::find(k.begin(), k.end(), "STARTTLS"), k.end());
     EXPECT_NE(std::find(k.begin(), k.end(), "AUTH PLAIN LOGIN"), k.end());
+    EXPECT_NE(std::find(k.begin(), k.end(), "DSN"), k.end());
+    k = ehlo_keywords({.max_size = 100, .dsn = false});  // --no-dsn
+    EXPECT_EQ(std::find(k.begin(), k.end(), "DSN"), k.end());
+}
+
+TEST(HopCounter, CountsTraceFieldsOfTheHeaderOnly) {
+    HopCounter h;
+    h.feed("Received: from a\r\n\tby b\r\nRECEIVED: x\r\ndelivered-to: bob@x\r\nSubject: Received: no\r\n");
+    EXPECT_EQ(h.hops(), 3u);
+    h.feed("X-Received: no\r\nReceived:\r\n\r\nReceived: in the body\r\n");
+    EXPECT_EQ(h.hops(), 4u);
+}
+
+TEST(HopCounter, FieldNamesSplitAcrossPieces) {
+    HopCounter h;
+    const std::string msg =
+        "Rec"
+        "eived: 1\r\nDelivered-"
+        "To: a\r\nReceived: 3\r\n\r\nReceived: body\r\n";
+    for (char c : msg) h.feed(std::string_view(&c, 1));
+    EXPECT_EQ(h.hops(), 3u);
+    HopCounter bare;  // LF line ends (a bare LF kept in reject mode) end lines too
+    bare.feed("Received: a\nReceived: b\n\nReceived: c\n");
+    EXPECT_EQ(bare.hops(), 2u);
+}
+
+TEST(HopCounter, FiftyAndFiftyOne) {
+    std::string fifty;
+    for (int i = 0; i < 50; ++i) fifty += "Received: from hop" + std::to_string(i) + "\r\n";
+    HopCounter a, b;
+    a.feed(fifty + "\r\nbody\r\n");
+    b.feed(fifty + "Received: one more\r\n\r\n");
+    EXPECT_EQ(a.hops(), 50u);
+    EXPECT_EQ(b.hops(), 51u);
 }
 
 }  // namespace

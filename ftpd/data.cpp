@@ -71,8 +71,10 @@ std::optional<net::tcp::acceptor> listen_passive(const asio::any_io_executor& ex
         if (ec) return std::nullopt;
         acc.set_option(net::tcp::acceptor::reuse_address(true), ec);
         acc.bind(ep, ec);
-        if (ec == asio::error::address_in_use) continue;
+        // With SO_REUSEADDR, bind(2) can succeed on a port whose earlier data connections
+        // linger, and listen(2) then fails with EADDRINUSE: try the next port either way.
         if (!ec) acc.listen(1, ec);
+        if (ec == asio::error::address_in_use) continue;
         if (ec) return std::nullopt;
         return acc;
     }

@@ -52,7 +52,7 @@ public:
         : s_(s),
           handler_(h),
           opts_(o),
-          peer_{s.peer().address().to_string(), s.peer().port()},
+          peer_{net::address_text(s.peer().address()), s.peer().port()},
           reader_(s, o.limits.parser.max_header_bytes + 4),
           parser_(o.limits.parser),
           trace_(kept.trace),

@@ -21,6 +21,8 @@ struct HostPort {
 /// "127.0.0.1:80" / "[::1]:53".
 [[nodiscard]] std::string to_string(const tcp::endpoint& ep);
 [[nodiscard]] std::string to_string(const udp::endpoint& ep);
+/// The address as text without brackets ("127.0.0.1", "::1"), as address::to_string().
+[[nodiscard]] std::string address_text(const asio::ip::address& a);
 [[nodiscard]] std::string to_string(const asio::ip::address& a);
 
 }  // namespace net

@@ -41,5 +41,13 @@ TEST(Endpoint, FormatsV6WithBrackets) {
     EXPECT_EQ(to_string(udp::endpoint(asio::ip::make_address("127.0.0.1"), 5353)), "127.0.0.1:5353");
 }
 
+TEST(Endpoint, AddressTextIsWhatAsioWrites) {
+    for (const char* text : {"0.0.0.0", "127.0.0.1", "10.200.3.45", "255.255.255.255", "192.0.2.9", "::1",
+                             "2001:db8::7", "::ffff:127.0.0.1"}) {
+        const auto a = asio::ip::make_address(text);
+        EXPECT_EQ(address_text(a), a.to_string()) << text;
+    }
+}
+
 }  // namespace
 }  // namespace net

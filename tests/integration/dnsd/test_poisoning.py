@@ -1,0 +1,147 @@
+"""Poisoning attempts against dnsd --recursive, from a small "attacker" authoritative server on
+loopback (attack.edu): forged answers from another address or port, with the wrong id, for
+another question, and out-of-bailiwick records in an answer and in a referral's glue. Each is
+ignored; upstream queries carry random ids from random ports."""
+import socket
+import struct
+import threading
+import unittest
+
+from harness import main, run
+from dnsutil import parse_dig
+from hierarchy import Hierarchy
+
+A, NS = 1, 2
+
+
+def wire_name(n):
+    return b"".join(bytes([len(l)]) + l.encode() for l in n.rstrip(".").split(".") if l) + b"\0"
+
+
+def rr(owner, rtype, rdata, ttl=300):
+    return wire_name(owner) + struct.pack(">HHIH", rtype, 1, ttl, len(rdata)) + rdata
+
+
+def a(addr):
+    return socket.inet_aton(addr)
+
+
+def message(qid, aa, qname, qtype, an=(), ns=(), ar=()):
+    flags = 0x8000 | (0x0400 if aa else 0)
+    head = struct.pack(">HHHHHH", qid, flags, 1, len(an), len(ns), len(ar))
+    return head + wire_name(qname) + struct.pack(">HH", qtype, 1) + b"".join(an) + b"".join(ns) + b"".join(ar)
+
+
+def parse_query(data):
+    qid = struct.unpack(">H", data[:2])[0]
+    labels, i = [], 12
+    while data[i]:
+        labels.append(data[i + 1:i + 1 + data[i]].decode())
+        i += 1 + data[i]
+    qtype = struct.unpack(">H", data[i + 1:i + 3])[0]
+    return qid, ".".join(labels).lower() + ".", qtype
+
+
+class Attacker:
+    """attack.edu's server: answers every query, and before the real answer to
+    a.attack.edu. sends the forgeries."""
+
+    def __init__(self, addr, port, other_addr):
+        self.addr = addr
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((addr, port))
+        self.other_port = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.other_port.bind((addr, 0))
+        self.other_addr = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.other_addr.bind((other_addr, 0))
+        self.seen = []  # (id, source port, name)
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                data, peer = self.sock.recvfrom(4096)
+                qid, qname, qtype = parse_query(data)
+            except (OSError, IndexError, struct.error):
+                return
+            self.seen.append((qid, peer[1], qname))
+            try:
+                self._answer(qid, qname, qtype, peer)
+            except OSError:
+                return
+
+    def _answer(self, qid, qname, qtype, peer):
+        forged = message(qid, True, qname, qtype, an=[rr(qname, A, a("6.6.6.6"))])
+        if qname == "a.attack.edu.":
+            self.other_port.sendto(forged, peer)  # the right id, from another port
+            self.other_addr.sendto(forged, peer)  # ... and from another address
+            self.sock.sendto(message(qid ^ 0x5555, True, qname, qtype, an=[rr(qname, A, a("6.6.6.7"))]), peer)
+            self.sock.sendto(message(qid, True, "b.attack.edu.", qtype, an=[rr("b.attack.edu.", A, a("6.6.6.8"))]),
+                             peer)
+            # The real answer, with an out-of-bailiwick record riding along.
+            self.sock.sendto(message(qid, True, qname, qtype, an=[
+                rr(qname, A, a("10.0.0.1")), rr("www.networkutopia.com.", A, a("6.6.6.6"))],
+                ns=[rr("networkutopia.com.", NS, wire_name("ns.attack.edu."))]), peer)
+        elif qname == "sub.attack.edu.":
+            # A referral whose glue is for a name outside attack.edu.
+            self.sock.sendto(message(qid, False, qname, qtype,
+                                     ns=[rr("sub.attack.edu.", NS, wire_name("dns1.networkutopia.com."))],
+                                     ar=[rr("dns1.networkutopia.com.", A, a(self.addr))]), peer)
+        else:
+            self.sock.sendto(message(qid, True, qname, qtype, an=[rr(qname, A, a("10.0.0.2"))]), peer)
+
+    def close(self):
+        for s in (self.sock, self.other_port, self.other_addr):
+            s.close()
+
+
+class PoisoningTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.attacker = None
+
+        def make(addr, port):
+            cls.attacker = Attacker(addr, port, addr.rsplit(".", 1)[0] + ".12")
+        cls.h = Hierarchy(extra={11: make}).start()
+        cls.r = cls.h.resolver
+
+    @classmethod
+    def tearDownClass(cls):
+        codes = cls.h.stop()
+        cls.attacker.close()
+        assert all(c == 0 for c in codes), (codes, cls.r.log())
+
+    def dig(self, name, qtype="A"):
+        p = run(["dig", f"@{self.h.addr(20)}", "-p", str(self.h.port), "+noall", "+comments", "+answer",
+                 "+time=5", "+tries=1", name, qtype])
+        replies = parse_dig(p.stdout)
+        self.assertEqual(len(replies), 1, p.stdout)
+        return replies[0]
+
+    def test_1_forgeries_ignored_and_out_of_bailiwick_not_cached(self):
+        r = self.dig("a.attack.edu")
+        self.assertEqual(r["answer"], ["a.attack.edu. 300 in a 10.0.0.1"], self.r.log())
+        log = self.r.log()
+        self.assertRegex(log, r"A a\.attack\.edu: answer 1 A, 2 out-of-bailiwick ignored, [34] stray datagrams")
+        # The record that rode along was not believed: the real one comes from networkutopia.com.
+        r = self.dig("www.networkutopia.com")
+        self.assertEqual(r["answer"], ["www.networkutopia.com. 300 in a 212.212.212.212"])
+
+    def test_2_out_of_bailiwick_glue_in_a_referral_ignored(self):
+        r = self.dig("sub.attack.edu")
+        self.assertEqual(r["status"], "SERVFAIL")  # the real dns1.networkutopia.com is lame for it
+        self.assertIn("A sub.attack.edu: referral sub.attack.edu (1 NS), 1 out-of-bailiwick ignored", self.r.log())
+        r = self.dig("dns1.networkutopia.com")
+        self.assertEqual(r["answer"], [f"dns1.networkutopia.com. 300 in a {self.h.addr(7)}"])
+
+    def test_3_random_ids_and_ports(self):
+        for i in range(8):
+            self.assertEqual(self.dig(f"c{i}.attack.edu")["answer"], [f"c{i}.attack.edu. 300 in a 10.0.0.2"])
+        seen = [s for s in self.attacker.seen if s[2].startswith("c")]
+        self.assertEqual(len(seen), 8)
+        self.assertGreater(len({s[0] for s in seen}), 6)
+        self.assertGreater(len({s[1] for s in seen}), 6)
+
+
+if __name__ == "__main__":
+    main()

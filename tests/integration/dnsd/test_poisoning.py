@@ -1,7 +1,8 @@
 """Poisoning attempts against dnsd --recursive, from a small "attacker" authoritative server on
 loopback (attack.edu): forged answers from another address or port, with the wrong id, for
 another question, and out-of-bailiwick records in an answer and in a referral's glue. Each is
-ignored; upstream queries carry random ids from random ports."""
+ignored; upstream queries carry random ids from random ports. The same server also plays a
+server whose UDP answers are truncated (TCP follows) and one that answers FORMERR to EDNS."""
 import socket
 import struct
 import threading
@@ -26,13 +27,14 @@ def a(addr):
     return socket.inet_aton(addr)
 
 
-def message(qid, aa, qname, qtype, an=(), ns=(), ar=()):
-    flags = 0x8000 | (0x0400 if aa else 0)
+def message(qid, aa, qname, qtype, an=(), ns=(), ar=(), rcode=0):
+    flags = 0x8000 | (0x0400 if aa else 0) | rcode
     head = struct.pack(">HHHHHH", qid, flags, 1, len(an), len(ns), len(ar))
     return head + wire_name(qname) + struct.pack(">HH", qtype, 1) + b"".join(an) + b"".join(ns) + b"".join(ar)
 
 
 def parse_query(data):
+    """(id, lower-case name with a trailing dot, type)."""
     qid = struct.unpack(">H", data[:2])[0]
     labels, i = [], 12
     while data[i]:
@@ -54,8 +56,31 @@ class Attacker:
         self.other_port.bind((addr, 0))
         self.other_addr = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.other_addr.bind((other_addr, 0))
+        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp.bind((addr, port))
+        self.tcp.listen(8)
         self.seen = []  # (id, source port, name)
         threading.Thread(target=self._run, daemon=True).start()
+        threading.Thread(target=self._run_tcp, daemon=True).start()
+
+    def _run_tcp(self):
+        while True:
+            try:
+                conn, _ = self.tcp.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                try:
+                    n = struct.unpack(">H", conn.recv(2))[0]
+                    data = b""
+                    while len(data) < n:
+                        data += conn.recv(n - len(data))
+                    qid, qname, qtype = parse_query(data)
+                    reply = message(qid, True, qname, qtype, an=[rr(qname, A, a("10.0.0.3"))])
+                    conn.sendall(struct.pack(">H", len(reply)) + reply)
+                except (OSError, struct.error, IndexError):
+                    pass
 
     def _run(self):
         while True:
@@ -66,11 +91,11 @@ class Attacker:
                 return
             self.seen.append((qid, peer[1], qname))
             try:
-                self._answer(qid, qname, qtype, peer)
+                self._answer(qid, qname, qtype, peer, edns=data[11] > 0)
             except OSError:
                 return
 
-    def _answer(self, qid, qname, qtype, peer):
+    def _answer(self, qid, qname, qtype, peer, edns):
         forged = message(qid, True, qname, qtype, an=[rr(qname, A, a("6.6.6.6"))])
         if qname == "a.attack.edu.":
             self.other_port.sendto(forged, peer)  # the right id, from another port
@@ -87,11 +112,17 @@ class Attacker:
             self.sock.sendto(message(qid, False, qname, qtype,
                                      ns=[rr("sub.attack.edu.", NS, wire_name("dns1.networkutopia.com."))],
                                      ar=[rr("dns1.networkutopia.com.", A, a(self.addr))]), peer)
+        elif qname == "tc.attack.edu.":
+            tc = bytearray(message(qid, True, qname, qtype))
+            tc[2] |= 0x02  # TC: the answer is over TCP
+            self.sock.sendto(bytes(tc), peer)
+        elif qname == "old.attack.edu." and edns:
+            self.sock.sendto(message(qid, False, qname, qtype, rcode=1), peer)  # FORMERR, no OPT
         else:
             self.sock.sendto(message(qid, True, qname, qtype, an=[rr(qname, A, a("10.0.0.2"))]), peer)
 
     def close(self):
-        for s in (self.sock, self.other_port, self.other_addr):
+        for s in (self.sock, self.other_port, self.other_addr, self.tcp):
             s.close()
 
 
@@ -141,6 +172,16 @@ class PoisoningTest(unittest.TestCase):
         self.assertEqual(len(seen), 8)
         self.assertGreater(len({s[0] for s in seen}), 6)
         self.assertGreater(len({s[1] for s in seen}), 6)
+
+    def test_4_truncated_answer_retried_over_tcp(self):
+        r = self.dig("tc.attack.edu")
+        self.assertEqual(r["answer"], ["tc.attack.edu. 300 in a 10.0.0.3"], self.r.log())
+        self.assertIn("A tc.attack.edu: answer 1 A, over TCP", self.r.log())
+
+    def test_5_formerr_to_edns_retried_without(self):
+        r = self.dig("old.attack.edu")
+        self.assertEqual(r["answer"], ["old.attack.edu. 300 in a 10.0.0.2"], self.r.log())
+        self.assertIn("A old.attack.edu: answer 1 A, without EDNS", self.r.log())
 
 
 if __name__ == "__main__":

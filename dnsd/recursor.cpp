@@ -313,6 +313,7 @@ net::task<bool> Recursor::iterate(dns::Name qname, std::uint16_t qtype, Work& w,
                                                   : outcome_text(c);
                 if (r.tcp) line += ", over TCP";
                 if (r.no_edns) line += ", without EDNS";
+                if (r.case_fallback) line += ", case not echoed (0x20 off)";
                 if (r.ignored > 0) line += ", " + std::to_string(r.ignored) + " stray datagrams ignored";
                 net::trace_line(line);
             }

@@ -26,11 +26,59 @@ bool truncated_header(std::span<const std::uint8_t> data, std::uint16_t id) {
 struct UdpOutcome {
     ExchangeStatus status = ExchangeStatus::timeout;
     bool truncated = false;
+    bool case_mismatch = false;  ///< our question, but not in the case we sent
 };
+
+// Offsets of the labels of an uncompressed wire name, the root label's included.
+std::vector<std::size_t> label_offsets(std::string_view wire) {
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < wire.size(); i += 1 + static_cast<std::uint8_t>(wire[i])) {
+        out.push_back(i);
+        if (wire[i] == 0) break;
+    }
+    return out;
+}
+
+// `wire` with its longest suffix in common with `plain` (case-insensitively) spelled as in
+// `plain`: undoes the random case that compression against our question spread into names.
+std::string respell(std::string_view wire, const Name& plain) {
+    const auto a = label_offsets(wire);
+    const auto b = label_offsets(plain.wire());
+    std::size_t k = 0;
+    while (k < a.size() && k < b.size() &&
+           wire_equal(wire.substr(a[a.size() - 1 - k]), plain.wire().substr(b[b.size() - 1 - k])))
+        ++k;
+    if (k == 0) return std::string(wire);
+    return std::string(wire.substr(0, a[a.size() - k])) + std::string(plain.wire().substr(b[b.size() - k]));
+}
+
+void respell_record(Rr& r, const Name& plain) {
+    if (auto n = Name::from_wire(respell(r.owner.wire(), plain))) r.owner = *n;
+    const RdataLayout layout = rdata_layout(r.type);
+    std::size_t at = layout.prefix;
+    std::string out = r.rdata.substr(0, std::min(at, r.rdata.size()));
+    for (std::size_t i = 0; i < layout.names && at < r.rdata.size(); ++i) {
+        const auto offs = label_offsets(std::string_view(r.rdata).substr(at));
+        const std::size_t len = offs.empty() ? 0 : offs.back() + 1;
+        if (len == 0 || at + len > r.rdata.size()) return;
+        out += respell(std::string_view(r.rdata).substr(at, len), plain);
+        at += len;
+    }
+    r.rdata = out + r.rdata.substr(at);
+}
+
+// Gives the names of the answer the case the caller asked with, where they share its suffix.
+void restore_case(Message& m, const Name& name) {
+    for (auto& q : m.questions)
+        if (q.name == name) q.name = name;
+    for (auto* section : {&m.answer, &m.authority, &m.additional})
+        for (auto& r : *section) respell_record(r, name);
+}
 
 // One UDP attempt on a fresh socket (a new random source port from the kernel: RFC 5452 9.3).
 net::task<UdpOutcome> udp_attempt(const net::udp::endpoint& server, const Name& name, std::uint16_t type,
-                                  const ExchangeOptions& opts, std::uint16_t edns, ExchangeResult& out) {
+                                  const ExchangeOptions& opts, std::uint16_t edns, bool check_case,
+                                  ExchangeResult& out) {
     auto ex = co_await asio::this_coro::executor;
     const std::uint16_t id = random_id();
     std::array<std::uint8_t, 512> q{};
@@ -68,6 +116,8 @@ net::task<UdpOutcome> udp_attempt(const net::udp::endpoint& server, const Name& 
             continue;
         }
         if (m.header.tc) co_return UdpOutcome{ExchangeStatus::ok, true};
+        if (check_case && m.questions[0].name.wire() != name.wire())
+            co_return UdpOutcome{ExchangeStatus::ok, false, true};
         out.message = std::move(m);
         co_return UdpOutcome{ExchangeStatus::ok, false};
     }
@@ -121,20 +171,43 @@ bool matches_query(const Message& m, std::uint16_t id, const Name& name, std::ui
            m.questions[0].type == type && m.questions[0].klass == klass::IN;
 }
 
+Name randomize_case(const Name& name) {
+    std::string wire(name.wire());
+    std::string bits(wire.size(), '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(bits.data()), static_cast<int>(bits.size())) != 1) return name;
+    // Length octets are below 64, so only letters change.
+    for (std::size_t i = 0; i < wire.size(); ++i) {
+        const char c = wire[i];
+        const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (letter) wire[i] = static_cast<char>((bits[i] & 1) != 0 ? (c & ~0x20) : (c | 0x20));
+    }
+    auto mixed = Name::from_wire(wire);
+    return mixed ? *mixed : name;
+}
+
 net::task<ExchangeResult> exchange(net::udp::endpoint server, Name name, std::uint16_t type, ExchangeOptions opts) {
     ExchangeResult out;
-    UdpOutcome u = co_await udp_attempt(server, name, type, opts, opts.edns_size, out);
+    const Name asked = opts.randomize_case ? randomize_case(name) : name;
+    UdpOutcome u = co_await udp_attempt(server, asked, type, opts, opts.edns_size, opts.randomize_case, out);
+    // A server that does not keep the case of the question (0x20): once more in our case.
+    if (u.case_mismatch) {
+        out.case_fallback = true;
+        u = co_await udp_attempt(server, name, type, opts, opts.edns_size, false, out);
+    }
     // RFC 6891 7: a server that does not know EDNS may answer FORMERR; ask again without it.
-    if (u.status == ExchangeStatus::ok && !u.truncated && opts.edns_size != 0 &&
+    if (u.status == ExchangeStatus::ok && !u.truncated && !u.case_mismatch && opts.edns_size != 0 &&
         out.message.header.rcode == rcode::FORMERR && !out.message.edns) {
         out.no_edns = true;
-        u = co_await udp_attempt(server, name, type, opts, 0, out);
+        u = co_await udp_attempt(server, out.case_fallback ? name : asked, type, opts, 0,
+                                 opts.randomize_case && !out.case_fallback, out);
     }
+    if (u.status == ExchangeStatus::ok && u.case_mismatch) u.status = ExchangeStatus::error;
     if (u.status != ExchangeStatus::ok) {
         out.status = u.status;
         co_return out;
     }
     if (!u.truncated) {
+        restore_case(out.message, name);
         out.status = ExchangeStatus::ok;
         co_return out;
     }

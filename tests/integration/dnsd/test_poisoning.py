@@ -1,7 +1,7 @@
 """Poisoning attempts against dnsd --recursive, from a small "attacker" authoritative server on
 loopback (attack.edu): forged answers from another address or port, with the wrong id, for
 another question, and out-of-bailiwick records in an answer and in a referral's glue. Each is
-ignored; upstream queries carry random ids from random ports. The same server also plays a
+ignored; upstream queries carry random ids from random ports, and names in random case (0x20). The same server also plays a
 server whose UDP answers are truncated (TCP follows) and one that answers FORMERR to EDNS."""
 import socket
 import struct
@@ -34,14 +34,14 @@ def message(qid, aa, qname, qtype, an=(), ns=(), ar=(), rcode=0):
 
 
 def parse_query(data):
-    """(id, lower-case name with a trailing dot, type)."""
+    """(id, name with a trailing dot as sent, type)."""
     qid = struct.unpack(">H", data[:2])[0]
     labels, i = [], 12
     while data[i]:
         labels.append(data[i + 1:i + 1 + data[i]].decode())
         i += 1 + data[i]
     qtype = struct.unpack(">H", data[i + 1:i + 3])[0]
-    return qid, ".".join(labels).lower() + ".", qtype
+    return qid, ".".join(labels) + ".", qtype
 
 
 class Attacker:
@@ -96,8 +96,10 @@ class Attacker:
                 return
 
     def _answer(self, qid, qname, qtype, peer, edns):
+        # Answers echo the question's case (0x20), as real servers do, but nocase.attack.edu.
         forged = message(qid, True, qname, qtype, an=[rr(qname, A, a("6.6.6.6"))])
-        if qname == "a.attack.edu.":
+        name = qname.lower()
+        if name == "a.attack.edu.":
             self.other_port.sendto(forged, peer)  # the right id, from another port
             self.other_addr.sendto(forged, peer)  # ... and from another address
             self.sock.sendto(message(qid ^ 0x5555, True, qname, qtype, an=[rr(qname, A, a("6.6.6.7"))]), peer)
@@ -107,17 +109,19 @@ class Attacker:
             self.sock.sendto(message(qid, True, qname, qtype, an=[
                 rr(qname, A, a("10.0.0.1")), rr("www.networkutopia.com.", A, a("6.6.6.6"))],
                 ns=[rr("networkutopia.com.", NS, wire_name("ns.attack.edu."))]), peer)
-        elif qname == "sub.attack.edu.":
+        elif name == "sub.attack.edu.":
             # A referral whose glue is for a name outside attack.edu.
             self.sock.sendto(message(qid, False, qname, qtype,
                                      ns=[rr("sub.attack.edu.", NS, wire_name("dns1.networkutopia.com."))],
                                      ar=[rr("dns1.networkutopia.com.", A, a(self.addr))]), peer)
-        elif qname == "tc.attack.edu.":
+        elif name == "tc.attack.edu.":
             tc = bytearray(message(qid, True, qname, qtype))
             tc[2] |= 0x02  # TC: the answer is over TCP
             self.sock.sendto(bytes(tc), peer)
-        elif qname == "old.attack.edu." and edns:
+        elif name == "old.attack.edu." and edns:
             self.sock.sendto(message(qid, False, qname, qtype, rcode=1), peer)  # FORMERR, no OPT
+        elif name == "nocase.attack.edu.":
+            self.sock.sendto(message(qid, True, name, qtype, an=[rr(name, A, a("10.0.0.5"))]), peer)
         else:
             self.sock.sendto(message(qid, True, qname, qtype, an=[rr(qname, A, a("10.0.0.2"))]), peer)
 
@@ -168,10 +172,12 @@ class PoisoningTest(unittest.TestCase):
     def test_3_random_ids_and_ports(self):
         for i in range(8):
             self.assertEqual(self.dig(f"c{i}.attack.edu")["answer"], [f"c{i}.attack.edu. 300 in a 10.0.0.2"])
-        seen = [s for s in self.attacker.seen if s[2].startswith("c")]
+        seen = [s for s in self.attacker.seen if s[2].lower().startswith("c")]
         self.assertEqual(len(seen), 8)
         self.assertGreater(len({s[0] for s in seen}), 6)
         self.assertGreater(len({s[1] for s in seen}), 6)
+        # 0x20: the names' letters in random case (8 names of 13 letters all in lower case: 2^-104).
+        self.assertTrue(any(s[2] != s[2].lower() for s in seen), seen)
 
     def test_4_truncated_answer_retried_over_tcp(self):
         r = self.dig("tc.attack.edu")
@@ -182,6 +188,11 @@ class PoisoningTest(unittest.TestCase):
         r = self.dig("old.attack.edu")
         self.assertEqual(r["answer"], ["old.attack.edu. 300 in a 10.0.0.2"], self.r.log())
         self.assertIn("A old.attack.edu: answer 1 A, without EDNS", self.r.log())
+
+    def test_6_server_not_echoing_case_asked_again_in_plain_case(self):
+        r = self.dig("nocase.attack.edu")
+        self.assertEqual(r["answer"], ["nocase.attack.edu. 300 in a 10.0.0.5"], self.r.log())
+        self.assertIn("A nocase.attack.edu: answer 1 A, case not echoed (0x20 off)", self.r.log())
 
 
 if __name__ == "__main__":

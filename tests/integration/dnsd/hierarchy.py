@@ -8,8 +8,7 @@ import tempfile
 import threading
 
 from harness import Daemon
-
-SOA = "@ SOA ns admin 1 7200 3600 1209600 {neg}"
+from nsd_fixture import free_port  # a port free for UDP and TCP on 127.0.0.1; 127.R.S.x are unused
 
 ZONES = {
     "root": """$ORIGIN .
@@ -132,24 +131,6 @@ SERVERS = {
     7: ["networkutopia.com"], 8: ["noglue.com"], 9: ["other.example"],
 }
 RESOLVER = 20
-
-
-def free_port():
-    """A port free for UDP and TCP on 127.0.0.1 (the other 127.R.S.x addresses are unused)."""
-    for _ in range(50):
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        t.bind(("127.0.0.1", 0))
-        port = t.getsockname()[1]
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            t.close()
-            u.close()
-    raise RuntimeError("no free port")
 
 
 class BlackHole:

@@ -73,8 +73,8 @@ TEST(Classify, CnameLeavingTheZoneAndNegativeAnswers) {
     EXPECT_EQ(c.target, dns::Name::parse("www.poly.edu."));
     EXPECT_EQ(c.chain.size(), 1u);
     const char* soa = "umass.edu. 300 SOA dns.umass.edu. admin.umass.edu. 1 7200 3600 1209600 60\n";
-    auto nx = classify(reply("", soa, "", true, dns::rcode::NXDOMAIN), dns::Name::parse("umass.edu."), gaia,
-                       dns::type::A);
+    auto nx =
+        classify(reply("", soa, "", true, dns::rcode::NXDOMAIN), dns::Name::parse("umass.edu."), gaia, dns::type::A);
     EXPECT_EQ(nx.kind, ReplyKind::nxdomain);
     ASSERT_TRUE(nx.soa);
     EXPECT_EQ(soa_negative_ttl(*nx.soa), 60u);
@@ -106,8 +106,7 @@ TEST(Cache, MaxTtlCapTrustAndNxdomainForEveryType) {
     ASSERT_TRUE(h);
     EXPECT_EQ(h->kind, CacheKind::nxdomain);
     // A lower trust does not replace a fresh higher one.
-    cache.put(gaia, dns::type::A, CacheKind::positive, rrs("gaia.cs.umass.edu. 60 A 5.6.7.8\n"), 60, Trust::answer,
-              t0);
+    cache.put(gaia, dns::type::A, CacheKind::positive, rrs("gaia.cs.umass.edu. 60 A 5.6.7.8\n"), 60, Trust::answer, t0);
     cache.put(gaia, dns::type::A, CacheKind::positive, rrs("gaia.cs.umass.edu. 60 A 6.6.6.6\n"), 60, Trust::glue, t0);
     EXPECT_EQ(cache.get(gaia, dns::type::A, Trust::glue, t0)->rrs.at(0).rdata, std::string("\x05\x06\x07\x08", 4));
 }
@@ -116,8 +115,8 @@ TEST(Cache, EvictsLeastRecentlyUsedToStayUnderItsSize) {
     Cache cache(CacheOptions{.max_bytes = 4096, .max_ttl = 86400, .shards = 1});
     for (int i = 0; i < 100; ++i) {
         auto name = dns::Name::parse("h" + std::to_string(i) + ".example.");
-        cache.put(name, dns::type::A, CacheKind::positive,
-                  rrs("h" + std::to_string(i) + ".example. 300 A 1.2.3.4\n"), 300, Trust::answer, t0);
+        cache.put(name, dns::type::A, CacheKind::positive, rrs("h" + std::to_string(i) + ".example. 300 A 1.2.3.4\n"),
+                  300, Trust::answer, t0);
         // h0 stays in use, so it stays.
         (void)cache.get(dns::Name::parse("h0.example."), dns::type::A, Trust::answer, t0);
     }
@@ -130,9 +129,10 @@ TEST(Cache, EvictsLeastRecentlyUsedToStayUnderItsSize) {
 
 TEST(RootHints, ParsesNamedRootAndRejectsHintsWithoutAddresses) {
     std::string error;
-    auto h = parse_root_hints(".  3600000 NS A.ROOT-SERVERS.NET.\nA.ROOT-SERVERS.NET. 3600000 A 198.41.0.4\n"
-                              "A.ROOT-SERVERS.NET. 3600000 AAAA 2001:503:ba3e::2:30\n",
-                              "named.root", error);
+    auto h = parse_root_hints(
+        ".  3600000 NS A.ROOT-SERVERS.NET.\nA.ROOT-SERVERS.NET. 3600000 A 198.41.0.4\n"
+        "A.ROOT-SERVERS.NET. 3600000 AAAA 2001:503:ba3e::2:30\n",
+        "named.root", error);
     ASSERT_TRUE(h) << error;
     EXPECT_EQ(h->names.size(), 1u);
     EXPECT_EQ(h->addresses.size(), 2u);

@@ -1,6 +1,8 @@
 #include "dnsd/config.hpp"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include "net/cidr.hpp"
 
@@ -18,6 +20,16 @@ void bind_options(app::Daemon& d, Config& cfg) {
     o.add("--tcp-io-timeout-ms", "dns.tcp_io_timeout_ms", cfg.tcp_io_timeout_ms, "time to receive a started message");
     o.add("--max-connections", "dns.max_connections", cfg.max_connections, "TCP connection limit");
     o.add("--max-per-address", "dns.max_per_address", cfg.max_per_address, "TCP connections per client address");
+    o.add("--recursive", "dns.recursive", cfg.recursive, "resolve names outside our zones iteratively, with a cache");
+    o.add("--allow", "dns.allow", cfg.allow, "address or CIDR range allowed to recurse (repeatable; default loopback)");
+    o.add("--root-hints", "dns.root_hints", cfg.root_hints, "named.root file (default: the root servers, built in)");
+    o.add("--upstream-port", "dns.upstream_port", cfg.upstream_port, "port of the servers the resolver asks");
+    o.add("--cache-size", "dns.cache_size", cfg.cache_size, "resolver cache size in bytes (LRU)");
+    o.add("--max-ttl", "dns.max_ttl", cfg.max_ttl, "cap on cached TTLs, seconds");
+    o.add("--upstream-timeout-ms", "dns.upstream_timeout_ms", cfg.upstream_timeout_ms, "per upstream query");
+    o.add("--resolve-timeout-ms", "dns.resolve_timeout_ms", cfg.resolve_timeout_ms, "per client query, then SERVFAIL");
+    o.add("--max-upstream-queries", "dns.max_upstream_queries", cfg.max_upstream_queries,
+          "upstream queries per client query, then SERVFAIL");
     o.allow_key("zone");
     d.set_default_listen({"127.0.0.1:5353"});
 }
@@ -85,6 +97,35 @@ std::vector<ZoneSpec> zone_specs(const Config& cfg, const app::Daemon& d, const 
         specs.push_back(
             zone_table((*zones)[i], config_path + ": zone[" + std::to_string(i) + "]", config_path, axfr_allow));
     return specs;
+}
+
+net::CidrList recursion_allow(const Config& cfg) {
+    if (cfg.allow.empty()) return access_list({"127.0.0.0/8", "::1"}, "allow");
+    return access_list(cfg.allow, "allow");
+}
+
+RecursorOptions recursor_options(const Config& cfg) {
+    RecursorOptions o;
+    if (cfg.upstream_port == 0 || cfg.upstream_port > 65535) throw app::ConfigError("upstream_port: 1..65535");
+    o.upstream_port = static_cast<std::uint16_t>(cfg.upstream_port);
+    o.upstream_timeout = std::chrono::milliseconds(std::max(cfg.upstream_timeout_ms, 10u));
+    o.time_budget = std::chrono::milliseconds(std::max(cfg.resolve_timeout_ms, 10u));
+    o.max_queries = std::max(cfg.max_upstream_queries, 1u);
+    o.edns_size = static_cast<std::uint16_t>(std::clamp(cfg.edns_size, 512u, 4096u));
+    return o;
+}
+
+RootHints root_hints(const Config& cfg, const app::Daemon& d) {
+    if (cfg.root_hints.empty()) return builtin_root_hints();
+    const std::string path = d.config_path(cfg.root_hints, "--root-hints");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw app::ConfigError(path + ": cannot read the root hints");
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::string error;
+    auto hints = parse_root_hints(text.str(), path, error);
+    if (!hints) throw app::ConfigError(error);
+    return *hints;
 }
 
 ResponderOptions responder_options(const Config& cfg) {

@@ -10,7 +10,9 @@
 
 #include "app/daemon.hpp"
 #include "dnsd/query.hpp"
+#include "dnsd/recursor.hpp"
 #include "dnsd/zone.hpp"
+#include "net/cidr.hpp"
 
 namespace dnsd {
 
@@ -25,6 +27,16 @@ struct Config {
     unsigned tcp_io_timeout_ms = 5000;     ///< key dns.tcp_io_timeout_ms: a started message must arrive by then
     std::size_t max_connections = 2000;    ///< key dns.max_connections
     std::size_t max_per_address = 64;      ///< key dns.max_per_address
+    // The resolver (--recursive).
+    bool recursive = false;              ///< --recursive, key dns.recursive
+    std::vector<std::string> allow;      ///< --allow CIDR, key dns.allow: who may recurse (empty: loopback)
+    std::string root_hints;              ///< --root-hints FILE, key dns.root_hints (empty: built in)
+    unsigned upstream_port = 53;         ///< --upstream-port, key dns.upstream_port
+    std::size_t cache_size = 64u << 20;  ///< key dns.cache_size: bytes
+    unsigned max_ttl = 86400;            ///< key dns.max_ttl: seconds
+    unsigned upstream_timeout_ms = 800;  ///< key dns.upstream_timeout_ms: per upstream query
+    unsigned resolve_timeout_ms = 4000;  ///< key dns.resolve_timeout_ms: per client query
+    unsigned max_upstream_queries = 48;  ///< key dns.max_upstream_queries: per client query
 };
 
 /// Binds every Config field to a flag and a key.
@@ -35,6 +47,15 @@ void bind_options(app::Daemon& d, Config& cfg);
 /// re-read one). `--zone` paths are relative to the working directory, those named in the
 /// file to its directory. Throws app::ConfigError on a malformed table or access list.
 [[nodiscard]] std::vector<ZoneSpec> zone_specs(const Config& cfg, const app::Daemon& d, const toml::table& file);
+
+/// The resolver's allow list (loopback when none is given). Throws app::ConfigError naming
+/// a bad entry.
+[[nodiscard]] net::CidrList recursion_allow(const Config& cfg);
+/// The resolver's options from the configuration.
+[[nodiscard]] RecursorOptions recursor_options(const Config& cfg);
+/// The root hints: `root_hints` read as named.root, else the built-in ones. Throws
+/// app::ConfigError ("file:line: message") when the file cannot be read or parsed.
+[[nodiscard]] RootHints root_hints(const Config& cfg, const app::Daemon& d);
 
 /// The responder's options from the configuration (edns_size clamped to 512..4096).
 [[nodiscard]] ResponderOptions responder_options(const Config& cfg);

@@ -5,6 +5,7 @@
 
 #include "app/daemon.hpp"
 #include "dnsd/config.hpp"
+#include "dnsd/recursive.hpp"
 #include "dnsd/zone_store.hpp"
 #include "net/server.hpp"
 
@@ -19,6 +20,8 @@ struct Bound {
 /// Adds the TCP and UDP services on the daemon's --listen addresses (UDP on the ports TCP
 /// got, so port 0 gives one port for both) and announces them. Throws std::system_error when
 /// an address cannot be bound, app::ConfigError on a malformed --listen.
-Bound serve(app::Daemon& d, net::Runtime& rt, const Config& cfg, ZoneStore& store);
+/// With `recursive`, queries for names outside our zones from allowed clients are resolved.
+Bound serve(app::Daemon& d, net::Runtime& rt, const Config& cfg, ZoneStore& store,
+            const RecursiveService* recursive = nullptr);
 
 }  // namespace dnsd

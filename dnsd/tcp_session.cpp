@@ -101,6 +101,18 @@ net::task<void> tcp_session(net::Stream& s, const TcpSettings& ts) {
         Worker& w = worker(*ts.store, ts.responder);
         auto zones = w.zones;  // kept alive across the writes below, even if a reload swaps it
         auto query = bytes(rd.data()).subspan(prefix_size, len);
+        if (ts.recursive != nullptr) {
+            if (auto m = recursive_query(query, s.peer().address(), *zones, ts.recursive->allow)) {
+                dns::Name name = m->questions.front().name;
+                Resolution res = co_await ts.recursive->recursor->resolve(name, m->questions.front().type);
+                const std::size_t n = write_reply(*m, res, out.subspan(prefix_size), true, ts.recursive->edns_size);
+                if (t.enabled()) t.server(recursive_summary(*m, res));
+                if (n > 0) co_await write_framed(s, out, n, ec);
+                rd.consume(prefix_size + len);
+                if (ec) break;
+                continue;
+            }
+        }
         Outcome oc = w.responder.respond(*zones, query, ctx, out.subspan(prefix_size), t.enabled());
         if (t.enabled()) {
             t.client(question_text(oc));

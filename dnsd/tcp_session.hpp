@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "dnsd/query.hpp"
+#include "dnsd/recursive.hpp"
 #include "dnsd/zone_store.hpp"
 #include "net/stream.hpp"
 
@@ -16,6 +17,7 @@ struct TcpSettings {
     std::chrono::milliseconds io_timeout{5000};     ///< a started message must arrive by then
     ResponderOptions responder{};
     const ZoneStore* store = nullptr;
+    const RecursiveService* recursive = nullptr;  ///< --recursive: names outside our zones
 };
 
 /// Serves one connection: answers each framed query in order (pipelined queries included) and

@@ -117,7 +117,7 @@ struct TcpService {
 
 struct UdpService {
     UdpServiceConfig cfg;
-    DatagramHandler handler;
+    DeferringDatagramHandler handler;
 };
 
 struct Worker {
@@ -336,7 +336,7 @@ task<void> Runtime::Impl::udp_loop(Worker& w, udp::socket& sock, UdpService& svc
                 std::span<std::uint8_t> reply(tx.data() + replies * tx_size, tx_size);
                 std::size_t len = 0;
                 try {
-                    len = svc.handler(query, peer, reply);
+                    len = svc.handler(query, peer, reply, sock);
                 } catch (const std::exception& e) {
                     spdlog::warn("{}: {}: {}", svc.cfg.name, to_string(peer), e.what());
                 }
@@ -451,6 +451,13 @@ std::vector<tcp::endpoint> Runtime::Impl::bind_tcp(std::unique_ptr<TcpService> s
 }
 
 std::vector<udp::endpoint> Runtime::add_udp(UdpServiceConfig cfg, DatagramHandler handler) {
+    return add_udp(std::move(cfg), DeferringDatagramHandler(
+                                       [h = std::move(handler)](
+                                           std::span<const std::uint8_t> q, const udp::endpoint& from,
+                                           std::span<std::uint8_t> reply, udp::socket&) { return h(q, from, reply); }));
+}
+
+std::vector<udp::endpoint> Runtime::add_udp(UdpServiceConfig cfg, DeferringDatagramHandler handler) {
     auto svc = std::make_unique<UdpService>(UdpService{std::move(cfg), std::move(handler)});
     std::vector<udp::endpoint> bound;
     for (const auto& hp : svc->cfg.listen) {

@@ -63,6 +63,14 @@ struct TcpServiceConfig {
 using DatagramHandler = std::function<std::size_t(std::span<const std::uint8_t> query, const udp::endpoint& from,
                                                   std::span<std::uint8_t> reply)>;
 
+/// The same with the socket the datagram came in on, for handlers that cannot always answer at
+/// once (a recursive resolver): they return 0 and later send their reply with `sock` (from its
+/// io_context's thread only, e.g. from a coroutine spawned on `sock.get_executor()`), so the
+/// reply leaves from the address and port the client asked. The socket outlives every coroutine
+/// of its io_context; after a stop it is closed and sends fail with an error value.
+using DeferringDatagramHandler = std::function<std::size_t(
+    std::span<const std::uint8_t> query, const udp::endpoint& from, std::span<std::uint8_t> reply, udp::socket& sock)>;
+
 struct UdpServiceConfig {
     std::string name{};
     std::vector<HostPort> listen{};
@@ -95,6 +103,8 @@ public:
     /// The same for sessions that park while idle (see Resumable).
     std::vector<tcp::endpoint> add_tcp(TcpServiceConfig cfg, ResumableFactory factory);
     std::vector<udp::endpoint> add_udp(UdpServiceConfig cfg, DatagramHandler handler);
+    /// The same for a handler that may answer later (see DeferringDatagramHandler).
+    std::vector<udp::endpoint> add_udp(UdpServiceConfig cfg, DeferringDatagramHandler handler);
 
     /// Called on the signal thread when SIGHUP arrives.
     void on_reload(std::function<void()> fn);

@@ -56,6 +56,11 @@ void SessionTrace::emit(std::string_view tag, std::string_view text) const {
     }
 }
 
+void trace_line(std::string_view text) {
+    if (!Trace::enabled()) return;
+    trace_logger()->info("{}", text);
+}
+
 void trace_datagram(std::string_view protocol, const udp::endpoint& peer, std::string_view summary) {
     if (!Trace::enabled()) return;
     trace_logger()->info("{} {} {}", protocol, to_string(peer), summary);

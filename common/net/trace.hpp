@@ -36,6 +36,9 @@ private:
 ///   `dns 127.0.0.1:40000 Q: A www.hamburger.edu -> NOERROR 1 answer`
 void trace_datagram(std::string_view protocol, const udp::endpoint& peer, std::string_view summary);
 
+/// One free-form transcript line (a resolver's iterated queries under the client's query).
+void trace_line(std::string_view text);
+
 /// Next session id (process-wide, starts at 1).
 [[nodiscard]] std::uint64_t next_session_id();
 

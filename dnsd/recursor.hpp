@@ -1,0 +1,82 @@
+// The iterative resolver (RFC 1034 5.3.3): from the root hints down the referrals to an
+// authoritative answer, following CNAMEs across zones, with a bounded amount of work per
+// client query, the shared cache, and identical concurrent queries collapsed into one.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "dns/message.hpp"
+#include "dnsd/cache.hpp"
+#include "dnsd/iterate.hpp"
+#include "net/asio.hpp"
+
+namespace dnsd {
+
+/// Limits and knobs of the resolver.
+struct RecursorOptions {
+    std::uint16_t upstream_port = 53;                 ///< port of every server we ask (`--upstream-port`)
+    std::chrono::milliseconds upstream_timeout{800};  ///< per upstream query
+    std::chrono::milliseconds time_budget{4000};      ///< per client query, then SERVFAIL
+    unsigned max_queries = 48;                        ///< upstream queries per client query
+    unsigned max_depth = 4;                           ///< nested lookups of NS names without glue
+    unsigned max_cname = 8;                           ///< CNAMEs followed per client query
+    unsigned max_referrals = 16;                      ///< zone cuts walked per name
+    std::uint16_t edns_size = 1232;                   ///< our EDNS buffer upstream (0: none)
+};
+
+/// The outcome for a client: rcode, the answer (CNAME chain then RRset) and, for negative
+/// answers, the SOA.
+struct Resolution {
+    std::uint16_t rcode = 2;  ///< SERVFAIL unless resolved
+    std::vector<dns::Rr> answer;
+    std::vector<dns::Rr> authority;
+    bool cached = false;   ///< answered from the cache alone
+    unsigned queries = 0;  ///< upstream queries this resolution sent
+};
+
+/// One resolver shared by every worker thread: the cache is sharded, the table of
+/// resolutions in progress is locked per shard, the rest is immutable.
+class Recursor {
+public:
+    Recursor(RecursorOptions opts, RootHints hints, Cache& cache);
+
+    /// Resolves `qname`/`qtype` (class IN). Never throws for network failures: they end in
+    /// SERVFAIL. A query identical to one in progress waits for it instead of iterating.
+    [[nodiscard]] net::task<Resolution> resolve(dns::Name qname, std::uint16_t qtype);
+    /// The answer from the cache alone, or nullopt when it would take an upstream query.
+    [[nodiscard]] std::optional<Resolution> from_cache(const dns::Name& qname, std::uint16_t qtype);
+
+    [[nodiscard]] Cache& cache() { return cache_; }
+    [[nodiscard]] const RecursorOptions& options() const { return opts_; }
+
+private:
+    struct Work;
+    struct Servers;
+    struct Pending;
+    enum class CacheStep : std::uint8_t { done, moved, miss };
+
+    [[nodiscard]] CacheStep step_from_cache(dns::Name& name, std::uint16_t qtype, Resolution& res);
+    net::task<Resolution> resolve_collapsed(const dns::Name& qname, std::uint16_t qtype);
+    net::task<Resolution> resolve_name(dns::Name qname, std::uint16_t qtype, Work& w, unsigned depth);
+    /// Walks the referrals for `qname` to a server that answers; false on SERVFAIL.
+    net::task<bool> iterate(dns::Name qname, std::uint16_t qtype, Work& w, unsigned depth, Classified& out);
+    net::task<void> find_addresses(Servers& zs, Work& w, unsigned depth);
+    [[nodiscard]] Servers closest_servers(const dns::Name& qname);
+    void add_cached_addresses(Servers& s);
+    void learn(const Classified& c, std::uint16_t qtype);
+
+    RecursorOptions opts_;
+    RootHints hints_;
+    Cache& cache_;
+    std::mutex pending_mu_;
+    std::unordered_map<std::string, std::shared_ptr<Pending>> pending_;
+};
+
+}  // namespace dnsd

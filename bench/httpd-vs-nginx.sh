@@ -1,9 +1,10 @@
 #!/bin/bash
-# httpd vs nginx on the same generated files: 1 KiB (requests/s) and 1 MiB (MB/s).
-# Both serve one directory on loopback high ports, configured alike: one worker per core,
-# sendfile on, no access log, keep-alive (1000 requests per connection, nginx's default).
-# wrk -t2 -c100 -d10s runs against each in turn, A B A B, for three rounds; the script
-# prints each run, the means and the ratios httpd/nginx.
+# httpd vs nginx (or, with PEER=h2o, h2o: bench/httpd-vs-h2o.sh) on the same generated files:
+# 1 KiB (requests/s) and 1 MiB (MB/s). Both serve one directory on loopback high ports,
+# configured alike: one worker per core, no access log, keep-alive (1000 requests per
+# connection, nginx's default; nginx with sendfile on). wrk -t2 -c100 -d10s runs against
+# each in turn, A B A B, for three rounds; the script prints each run, the means and the
+# ratios httpd/peer.
 #
 #   bench/httpd-vs-nginx.sh                 # uses build/bin/httpd
 #   HTTPD=build-rel/bin/httpd DURATION=5s ROUNDS=2 bench/httpd-vs-nginx.sh
@@ -11,14 +12,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 HTTPD=${HTTPD:-build/bin/httpd}
-NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+PEER=${PEER:-nginx}
+case $PEER in
+    nginx) PEER_BIN=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)} ;;
+    h2o) PEER_BIN=${H2O:-$(command -v h2o || echo /usr/bin/h2o)} ;;
+    *) echo "PEER must be nginx or h2o" >&2; exit 2 ;;
+esac
 DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-3}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-100}
 CORES=$(nproc)
 
-for tool in "$HTTPD" "$NGINX" wrk; do
+for tool in "$HTTPD" "$PEER_BIN" wrk curl; do
     command -v "$tool" >/dev/null || { echo "missing: $tool (build httpd; scripts/install-deps --bench)" >&2; exit 1; }
 done
 
@@ -46,7 +52,8 @@ hport=$(free_port)
 nport=$(free_port)
 while [ "$nport" = "$hport" ]; do nport=$(free_port); done
 
-cat >"$tmp/nginx/nginx.conf" <<EOF
+start_nginx() {
+    cat >"$tmp/nginx/nginx.conf" <<EOF
 worker_processes $CORES;
 daemon off;
 master_process on;
@@ -70,8 +77,25 @@ http {
     }
 }
 EOF
-
-"$NGINX" -p "$tmp/nginx" -e "$tmp/nginx/logs/error.log" -c "$tmp/nginx/nginx.conf" &
+    "$PEER_BIN" -p "$tmp/nginx" -e "$tmp/nginx/logs/error.log" -c "$tmp/nginx/nginx.conf" &
+}
+start_h2o() {  # no access log unless one is configured; as root its threads run as nobody
+    {
+        echo "listen:"
+        echo "  host: 127.0.0.1"
+        echo "  port: $nport"
+        echo "num-threads: $CORES"
+        [ "$(id -u)" -eq 0 ] && echo "user: nobody"
+        echo "error-log: $tmp/nginx/logs/error.log"
+        echo "hosts:"
+        echo "  default:"
+        echo "    paths:"
+        echo "      /:"
+        echo "        file.dir: $tmp/www"
+    } >"$tmp/h2o.conf"
+    "$PEER_BIN" -c "$tmp/h2o.conf" >>"$tmp/nginx/logs/error.log" 2>&1 &
+}
+"start_$PEER"
 pids+=("$!")
 
 "$HTTPD" --root "$tmp/www" --listen "127.0.0.1:$hport" --threads "$CORES" --log-level warn \
@@ -90,7 +114,7 @@ wait_port() {
 wait_port "$hport"
 wait_port "$nport"
 cmp -s <(curl -s "http://127.0.0.1:$hport/1m.bin") "$tmp/www/1m.bin" || { echo "httpd served wrong bytes" >&2; exit 1; }
-cmp -s <(curl -s "http://127.0.0.1:$nport/1m.bin") "$tmp/www/1m.bin" || { echo "nginx served wrong bytes" >&2; exit 1; }
+cmp -s <(curl -s "http://127.0.0.1:$nport/1m.bin") "$tmp/www/1m.bin" || { echo "$PEER served wrong bytes" >&2; exit 1; }
 
 # run_wrk PORT FILE -> "requests_per_s megabytes_per_s"
 run_wrk() {
@@ -109,24 +133,24 @@ run_wrk() {
         END { printf "%.0f %.1f\n", rps, mbps }' <<<"$out"
 }
 
-echo "$("$HTTPD" --version 2>/dev/null || true) vs $("$NGINX" -v 2>&1); $CORES cores; wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+echo "$("$HTTPD" --version 2>/dev/null || true) vs $("$PEER_BIN" -v 2>&1 | head -1); $CORES cores; wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews both servers)"
 printf '%-6s %-7s %14s %14s\n' round server "1KiB req/s" "1MiB MB/s"
 declare -A rps mbps
 for round in $(seq "$ROUNDS"); do
     # A B for the small file, then A B for the large one, so that both servers of a pair
     # run under the same background load.
-    for server in httpd nginx; do
-        port=$hport; [ "$server" = nginx ] && port=$nport
+    for server in httpd "$PEER"; do
+        port=$hport; [ "$server" = "$PEER" ] && port=$nport
         read -r r _ < <(run_wrk "$port" 1k.bin)
         rps[$server,$round]=$r
     done
-    for server in httpd nginx; do
-        port=$hport; [ "$server" = nginx ] && port=$nport
+    for server in httpd "$PEER"; do
+        port=$hport; [ "$server" = "$PEER" ] && port=$nport
         read -r _ m < <(run_wrk "$port" 1m.bin)
         mbps[$server,$round]=$m
     done
-    for server in httpd nginx; do
+    for server in httpd "$PEER"; do
         printf '%-6s %-7s %14s %14s\n' "$round" "$server" "${rps[$server,$round]}" "${mbps[$server,$round]}"
     done
 done
@@ -137,15 +161,15 @@ stat() {
         awk '{ v[NR] = $1; s += $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f %.1f\n", s / NR, m }'
 }
 read -r hr_mean hr_med < <(stat httpd rps)
-read -r nr_mean nr_med < <(stat nginx rps)
+read -r nr_mean nr_med < <(stat "$PEER" rps)
 read -r hm_mean hm_med < <(stat httpd mbps)
-read -r nm_mean nm_med < <(stat nginx mbps)
+read -r nm_mean nm_med < <(stat "$PEER" mbps)
 awk -v hr="$hr_mean" -v nr="$nr_mean" -v hm="$hm_mean" -v nm="$nm_mean" \
-    -v hrm="$hr_med" -v nrm="$nr_med" -v hmm="$hm_med" -v nmm="$nm_med" 'BEGIN {
+    -v hrm="$hr_med" -v nrm="$nr_med" -v hmm="$hm_med" -v nmm="$nm_med" -v peer="$PEER" 'BEGIN {
         printf "mean   httpd   %14.0f %14.1f\n", hr, hm
-        printf "mean   nginx   %14.0f %14.1f\n", nr, nm
+        printf "mean   %-7s %14.0f %14.1f\n", peer, nr, nm
         printf "median httpd   %14.0f %14.1f\n", hrm, hmm
-        printf "median nginx   %14.0f %14.1f\n", nrm, nmm
-        printf "ratio httpd/nginx (means):   1KiB requests/s %.2f, 1MiB MB/s %.2f\n", hr / nr, hm / nm
-        printf "ratio httpd/nginx (medians): 1KiB requests/s %.2f, 1MiB MB/s %.2f\n", hrm / nrm, hmm / nmm
+        printf "median %-7s %14.0f %14.1f\n", peer, nrm, nmm
+        printf "ratio httpd/%s (means):   1KiB requests/s %.2f, 1MiB MB/s %.2f\n", peer, hr / nr, hm / nm
+        printf "ratio httpd/%s (medians): 1KiB requests/s %.2f, 1MiB MB/s %.2f\n", peer, hrm / nrm, hmm / nmm
     }'

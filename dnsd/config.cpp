@@ -30,6 +30,8 @@ void bind_options(app::Daemon& d, Config& cfg) {
     o.add("--resolve-timeout-ms", "dns.resolve_timeout_ms", cfg.resolve_timeout_ms, "per client query, then SERVFAIL");
     o.add("--max-upstream-queries", "dns.max_upstream_queries", cfg.max_upstream_queries,
           "upstream queries per client query, then SERVFAIL");
+    o.add("--max-resolutions", "dns.max_resolutions", cfg.max_resolutions,
+          "UDP client queries being resolved at once; beyond, SERVFAIL at once");
     o.allow_key("zone");
     d.set_default_listen({"127.0.0.1:5353"});
 }

@@ -37,6 +37,7 @@ struct Config {
     unsigned upstream_timeout_ms = 800;  ///< key dns.upstream_timeout_ms: per upstream query
     unsigned resolve_timeout_ms = 4000;  ///< key dns.resolve_timeout_ms: per client query
     unsigned max_upstream_queries = 48;  ///< key dns.max_upstream_queries: per client query
+    unsigned max_resolutions = 4096;     ///< key dns.max_resolutions: UDP client queries resolving at once
 };
 
 /// Binds every Config field to a flag and a key.

@@ -1,6 +1,7 @@
 // dnsd: an authoritative DNS server for RFC 1035 zone files over UDP and TCP.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "app/daemon.hpp"
@@ -30,7 +31,10 @@ int main(int argc, char** argv) {
                 std::make_unique<dnsd::Cache>(dnsd::CacheOptions{.max_bytes = cfg.cache_size, .max_ttl = cfg.max_ttl});
             recursor =
                 std::make_unique<dnsd::Recursor>(dnsd::recursor_options(cfg), dnsd::root_hints(cfg, daemon), *cache);
-            recursive = {recursor.get(), dnsd::recursion_allow(cfg), dnsd::responder_options(cfg).edns_size};
+            recursive.recursor = recursor.get();
+            recursive.allow = dnsd::recursion_allow(cfg);
+            recursive.edns_size = dnsd::responder_options(cfg).edns_size;
+            recursive.max_resolutions = std::max(cfg.max_resolutions, 1u);
             spdlog::info("recursive for {}", recursive.allow.to_string());
         }
         (void)dnsd::serve(daemon, rt, cfg, store, cfg.recursive ? &recursive : nullptr);

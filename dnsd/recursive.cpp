@@ -69,6 +69,10 @@ std::string recursive_summary(const dns::Message& query, const Resolution& res) 
 
 net::task<void> answer_later(const RecursiveService& svc, dns::Message query, net::udp::endpoint client,
                              net::udp::socket& sock) {
+    struct Counted {  // the caller counted this resolution in; it ends with the coroutine
+        std::atomic<unsigned>& n;
+        ~Counted() { n.fetch_sub(1, std::memory_order_relaxed); }
+    } counted{svc.resolving};
     const auto& q = query.questions.front();
     dns::Name name = q.name;
     Resolution res = co_await svc.recursor->resolve(name, q.type);

@@ -2,6 +2,7 @@
 // reply (RA set, TTLs as left in the cache), and the UDP answer sent once resolution ends.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -18,8 +19,10 @@ namespace dnsd {
 /// What the recursive side of the server needs.
 struct RecursiveService {
     Recursor* recursor = nullptr;
-    net::CidrList allow;             ///< clients that may recurse (`--allow`)
-    std::uint16_t edns_size = 1232;  ///< our UDP payload size towards clients
+    net::CidrList allow;              ///< clients that may recurse (`--allow`)
+    std::uint16_t edns_size = 1232;   ///< our UDP payload size towards clients
+    unsigned max_resolutions = 4096;  ///< UDP queries resolving at once (each holds a coroutine)
+    mutable std::atomic<unsigned> resolving{0};
 };
 
 /// The parsed query when the resolver should answer it: opcode QUERY, one question of a data
@@ -42,6 +45,7 @@ struct RecursiveService {
 
 /// Resolves `query` and sends the reply to `client` from `sock` (the socket it came in on).
 /// Runs on the socket's thread; errors are values (a failed send is dropped, as UDP is).
+/// The caller has added one to `svc.resolving`; the coroutine takes it off when it ends.
 [[nodiscard]] net::task<void> answer_later(const RecursiveService& svc, dns::Message query, net::udp::endpoint client,
                                            net::udp::socket& sock);
 

@@ -25,6 +25,14 @@ std::size_t handle(const TcpSettings& ts, std::span<const std::uint8_t> q, const
                 if (tracing) net::trace_datagram("dns", from, recursive_summary(*m, *res));
                 return write_reply(*m, *res, reply, false, rec->edns_size);
             }
+            // Each resolution holds a coroutine for up to resolve_timeout_ms: a client sending
+            // names faster than they resolve must not grow memory without bound.
+            if (rec->resolving.load(std::memory_order_relaxed) >= rec->max_resolutions) {
+                Resolution busy;  // SERVFAIL, as Unbound's answer when its query list is full
+                if (tracing) net::trace_datagram("dns", from, recursive_summary(*m, busy) + " [busy]");
+                return write_reply(*m, busy, reply, false, rec->edns_size);
+            }
+            rec->resolving.fetch_add(1, std::memory_order_relaxed);  // answer_later counts it out
             asio::co_spawn(sock.get_executor(), answer_later(*rec, std::move(*m), from, sock),
                            [](const std::exception_ptr& e) {
                                if (!e) return;

@@ -134,5 +134,42 @@ class ResolverTest(unittest.TestCase):
         self.assertEqual(r["answer"], ["host.local.test. 300 in a 192.0.2.99"])
 
 
+class BusyTest(unittest.TestCase):
+    """--max-resolutions: a query beyond the cap gets SERVFAIL at once instead of a coroutine
+    of its own, so a client sending names faster than they resolve cannot grow memory."""
+    @classmethod
+    def setUpClass(cls):
+        cls.h = Hierarchy(resolver_args=("--max-resolutions", "1")).start()
+        cls.server = cls.h.addr(20)
+
+    @classmethod
+    def tearDownClass(cls):
+        codes = cls.h.stop()
+        assert all(c == 0 for c in codes), (codes, cls.h.resolver.log())
+
+    def ask(self, qid, labels):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(5)
+        qname = b"".join(bytes([len(l)]) + l.encode() for l in labels) + b"\x00"
+        s.sendto(struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + qname + b"\x00\x01\x00\x01",
+                 (self.server, self.h.port))
+        return s
+
+    def rcode(self, s):
+        data, _ = s.recvfrom(4096)
+        s.close()
+        return struct.unpack(">HH", data[:4])[1] & 0xF
+
+    def test_servfail_beyond_the_cap(self):
+        slow = self.ask(1, ["www", "dead", "edu"])  # its only server never answers
+        # The edu server's referral is traced when it arrives; then the resolution waits
+        # (300 ms a try) on a server that never answers.
+        self.h.resolver.wait_for_log("A www.dead.edu: referral dead.edu", timeout=10)
+        self.assertEqual(self.rcode(self.ask(2, ["gaia", "cs", "umass", "edu"])), 2)  # SERVFAIL, busy
+        self.assertIn("[busy]", self.h.resolver.log())
+        self.assertEqual(self.rcode(slow), 2)  # the slow one ends in SERVFAIL too, in its time
+        self.assertEqual(self.rcode(self.ask(3, ["gaia", "cs", "umass", "edu"])), 0)  # room again
+
+
 if __name__ == "__main__":
     main()

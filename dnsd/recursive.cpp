@@ -69,13 +69,20 @@ std::string recursive_summary(const dns::Message& query, const Resolution& res) 
 
 net::task<void> answer_later(const RecursiveService& svc, dns::Message query, net::udp::endpoint client,
                              net::udp::socket& sock) {
-    struct Counted {  // the caller counted this resolution in; it ends with the coroutine
-        std::atomic<unsigned>& n;
-        ~Counted() { n.fetch_sub(1, std::memory_order_relaxed); }
-    } counted{svc.resolving};
+    // The caller counted this resolution in; it is counted out once resolved, before the reply
+    // goes, so a client that asks again on reading it finds the room (or if the coroutine ends early).
+    struct Counted {
+        std::atomic<unsigned>* n;
+        void release() {
+            if (n) n->fetch_sub(1, std::memory_order_relaxed);
+            n = nullptr;
+        }
+        ~Counted() { release(); }
+    } counted{&svc.resolving};
     const auto& q = query.questions.front();
     dns::Name name = q.name;
     Resolution res = co_await svc.recursor->resolve(name, q.type);
+    counted.release();
     std::vector<std::uint8_t> out(std::max<std::size_t>(svc.edns_size, dns::max_udp_plain));
     const std::size_t n = write_reply(query, res, out, false, svc.edns_size);
     if (net::Trace::enabled()) net::trace_datagram("dns", client, recursive_summary(query, res));

@@ -1,5 +1,7 @@
 #include "net/stream.hpp"
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <unistd.h>
 
@@ -370,6 +372,12 @@ task<std::uint64_t> Stream::send_file_some(int fd, std::uint64_t offset, std::ui
         self->fix(ec);
         if (ec) co_return 0;
     }
+}
+
+std::size_t Stream::unacknowledged() const {
+    int n = 0;
+    if (::ioctl(impl_->socket.native_handle(), SIOCOUTQ, &n) != 0 || n < 0) return 0;
+    return static_cast<std::size_t>(n);
 }
 
 task<void> Stream::start_tls(asio::ssl::context& ctx, error_code& ec, bool session_tickets) {

@@ -56,6 +56,11 @@ public:
     /// (no progress), not the length of a transfer to a slow client.
     [[nodiscard]] task<std::uint64_t> send_file_some(int fd, std::uint64_t offset, std::uint64_t count, error_code& ec);
 
+    /// Bytes written to the connection that the peer has not acknowledged yet (SIOCOUTQ; 0 if
+    /// unknown). A sender whose deadline passed while this fell faces a slow reader, not a stall:
+    /// the socket reports itself writable only once much of a large send buffer is free.
+    [[nodiscard]] std::size_t unacknowledged() const;
+
     /// Server-side TLS handshake on this connection (implicit TLS or STARTTLS).
     /// Bytes already buffered by a reader above must have been discarded first (RFC 3207 5).
     /// Without `session_tickets` no TLS 1.3 tickets are sent after the handshake: a peer that

@@ -45,7 +45,7 @@ struct RecursiveService {
 
 /// Resolves `query` and sends the reply to `client` from `sock` (the socket it came in on).
 /// Runs on the socket's thread; errors are values (a failed send is dropped, as UDP is).
-/// The caller has added one to `svc.resolving`; the coroutine takes it off when it ends.
+/// The caller has added one to `svc.resolving`; it is taken off once resolved, before the reply.
 [[nodiscard]] net::task<void> answer_later(const RecursiveService& svc, dns::Message query, net::udp::endpoint client,
                                            net::udp::socket& sock);
 

@@ -452,18 +452,9 @@ net::task<std::string> Session::send_file(Transfer& t) {
         // sendfile(2) on a plain connection, as much as the socket takes per call; the
         // deadline is set again after every step, so that it catches a stall (no progress
         // for stall_timeout) rather than a long transfer to a slow client.
-        std::size_t unacked = 0;
         while (left > 0 && !ec) {
-            d.expires_after(stall);
-            const std::uint64_t n = co_await d.send_file_some(t.file.get(), offset, left, ec);
-            if (ec == asio::error::timed_out && !d.is_tls() && d.unacknowledged() < unacked) {
-                unacked = d.unacknowledged();  // the client is reading, slowly: not a stall
-                ec = {};
-                keep_control_alive();
-                continue;
-            }
+            const std::uint64_t n = co_await d.send_file_some(t.file.get(), offset, left, stall, ec);
             if (ec) break;
-            unacked = d.unacknowledged();
             offset += n;
             left -= n;
             t.moved += n;

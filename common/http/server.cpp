@@ -212,25 +212,15 @@ net::task<std::uint64_t> Session::write_response(bool head_only, int version_min
     co_await s_.write(out_, ec);
     if (ec) co_return 0;
     // The send timeout bounds each step, as nginx's send_timeout: a slow client that keeps
-    // taking bytes is not cut off, a stalled one is. A wait cut by the deadline while the client
-    // kept acknowledging (the socket says writable only once half its buffer is free) is a slow
-    // reader too.
+    // taking bytes is not cut off, a stalled one is.
     std::uint64_t off = resp_.file_offset, left = resp_.file_length, done = 0;
-    std::size_t unacked = 0;
     while (left > 0) {
-        const std::uint64_t step = co_await s_.send_file_some(resp_.file.get(), off, left, ec);
-        if (ec == asio::error::timed_out && !s_.is_tls() && s_.unacknowledged() < unacked) {
-            unacked = s_.unacknowledged();
-            ec = {};
-            s_.expires_after(opts_.limits.send_timeout);
-            continue;
-        }
+        const std::uint64_t step =
+            co_await s_.send_file_some(resp_.file.get(), off, left, opts_.limits.send_timeout, ec);
         if (ec) co_return done;
-        unacked = s_.unacknowledged();
         off += step;
         left -= step;
         done += step;
-        s_.expires_after(opts_.limits.send_timeout);
     }
     co_return done;
 }

@@ -374,6 +374,20 @@ task<std::uint64_t> Stream::send_file_some(int fd, std::uint64_t offset, std::ui
     }
 }
 
+task<std::uint64_t> Stream::send_file_some(int fd, std::uint64_t offset, std::uint64_t count,
+                                           std::chrono::milliseconds stall, error_code& ec) {
+    // The socket reports itself writable only once half of a send buffer that autotunes to
+    // megabytes is free, which a slow reader may take longer than `stall` to make. The wait
+    // only starts when sendfile took nothing, so the queue measured here is the one waited on.
+    for (;;) {
+        expires_after(stall);
+        const std::size_t queued = unacknowledged();
+        const std::uint64_t n = co_await send_file_some(fd, offset, count, ec);
+        if (ec == asio::error::timed_out && !is_tls() && unacknowledged() < queued) continue;
+        co_return n;
+    }
+}
+
 std::size_t Stream::unacknowledged() const {
     int n = 0;
     if (::ioctl(impl_->socket.native_handle(), SIOCOUTQ, &n) != 0 || n < 0) return 0;

@@ -55,6 +55,11 @@ public:
     /// sent, 0 with `ec` set on error. A deadline set before each call then bounds a stall
     /// (no progress), not the length of a transfer to a slow client.
     [[nodiscard]] task<std::uint64_t> send_file_some(int fd, std::uint64_t offset, std::uint64_t count, error_code& ec);
+    /// The same with its own deadline, `stall` from now, which bounds a stall rather than a
+    /// slow reader: on plain TCP a wait the deadline cuts while the peer acknowledged bytes
+    /// (unacknowledged() fell) waits `stall` again. Errors: as send_file_some.
+    [[nodiscard]] task<std::uint64_t> send_file_some(int fd, std::uint64_t offset, std::uint64_t count,
+                                                     std::chrono::milliseconds stall, error_code& ec);
 
     /// Bytes written to the connection that the peer has not acknowledged yet (SIOCOUTQ; 0 if
     /// unknown). A sender whose deadline passed while this fell faces a slow reader, not a stall:

@@ -5,9 +5,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 
-from harness import run
+from harness import run, wait_until
 
 
 def free_port():
@@ -68,24 +67,20 @@ remote-control:
         self.log = open(os.path.join(self.dir, "nsd.log"), "w+")
         self.proc = subprocess.Popen([nsd_binary(), "-d", "-c", conf], stdout=self.log, stderr=subprocess.STDOUT)
         origin = self.zones[0][0]
-        deadline = time.monotonic() + 20
         if not self.wait_for_zone:
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:  # just wait until it answers at all
+            def answers():  # at all
                 p = run(["dig", "@127.0.0.1", "-p", str(self.port), "+time=1", "+tries=1", origin, "SOA"],
                         check=False)
-                if "status:" in p.stdout:
-                    return self
-                time.sleep(0.1)
-            raise RuntimeError("nsd did not answer within 20 s:\n" + self.read_log())
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("nsd exited:\n" + self.read_log())
-            p = run(["dig", "@127.0.0.1", "-p", str(self.port), "+time=1", "+tries=1", "+short", origin, "SOA"],
-                    check=False)
-            if p.returncode == 0 and p.stdout.strip():
-                return self
-            time.sleep(0.1)
+                return "status:" in p.stdout
+        else:
+            def answers():  # with the zone loaded
+                if self.proc.poll() is not None:
+                    raise RuntimeError("nsd exited:\n" + self.read_log())
+                p = run(["dig", "@127.0.0.1", "-p", str(self.port), "+time=1", "+tries=1", "+short", origin,
+                         "SOA"], check=False)
+                return p.returncode == 0 and bool(p.stdout.strip())
+        if wait_until(answers, timeout=20, interval=0.1):
+            return self
         raise RuntimeError("nsd did not answer within 20 s:\n" + self.read_log())
 
     def read_log(self):

@@ -2,7 +2,7 @@
 answer/authority/additional RRsets (order and id aside)."""
 import unittest
 
-from harness import Daemon, main
+from harness import Daemon, main, wait_until
 from dnsutil import dig_batch, zone
 from nsd_fixture import Nsd, nsd_binary
 
@@ -64,22 +64,17 @@ class DifferentialTest(unittest.TestCase):
 @unittest.skipUnless(nsd_binary(), "nsd is not installed")
 class NsdSecondaryTest(unittest.TestCase):
     def test_nsd_transfers_the_zone_from_dnsd(self):
-        import time
         from harness import run
         with Daemon("dnsd", "--zone", zone("example.test.zone"), "--axfr-allow", "127.0.0.1") as d:
             primary = f"127.0.0.1@{d.tcp_port()}"
             sec = [("example.test", "example.test.secondary", f"request-xfr: AXFR {primary} NOKEY",
                     f"allow-notify: 127.0.0.1 NOKEY")]
             with Nsd(sec, wait_for_zone=False) as nsd:
-                deadline = time.monotonic() + 30
-                got = []
-                while time.monotonic() < deadline:
+                def www():
                     p = run(["dig", "@127.0.0.1", "-p", str(nsd.port), "+short", "+time=1", "+tries=1",
                              "www.example.test", "A"], check=False)
-                    got = sorted(p.stdout.split())
-                    if got:
-                        break
-                    time.sleep(0.2)
+                    return sorted(p.stdout.split())
+                got = wait_until(www, timeout=30, interval=0.2)
                 self.assertEqual(got, ["192.0.2.10", "192.0.2.11", "192.0.2.12"], nsd.read_log())
                 p = run(["dig", "@127.0.0.1", "-p", str(nsd.port), "+short", "example.test", "SOA"])
                 self.assertIn("2026112301", p.stdout)

@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 import unittest
 
 import harness
@@ -93,23 +92,23 @@ class Swarm(unittest.TestCase):
         try:
             add(seeder, torrent, self.seed_dir, seed=True)
             h = add(leecher, torrent, down_dir)
-            deadline = time.monotonic() + SWARM_TIMEOUT
             log = []
-            while time.monotonic() < deadline:
-                log += tracker_alerts(seeder, leecher)
-                st = h.status()
-                if st.is_seeding:
-                    break
-                time.sleep(0.2)
+
+            def seeding():
+                log.extend(tracker_alerts(seeder, leecher))
+                return h.status().is_seeding
+            harness.wait_until(seeding, timeout=SWARM_TIMEOUT, interval=0.2)
             log += tracker_alerts(seeder, leecher)
             self.assertTrue(h.status().is_seeding,
                             f"download incomplete after {SWARM_TIMEOUT}s: {h.status().progress:.2%}\n"
                             + "\n".join(log[-20:]) + "\n" + self.d.log()[-2000:])
             # The leecher reports "completed" to the tracker; wait for it (bounded).
-            deadline = time.monotonic() + 15
-            while self.completed() <= before and time.monotonic() < deadline:
+            def reported():
+                if self.completed() > before:
+                    return True
                 h.force_reannounce()
-                time.sleep(0.3)
+                return False
+            harness.wait_until(reported, timeout=15, interval=0.3)
             self.assertGreater(self.completed(), before)
         finally:
             del seeder, leecher

@@ -4,6 +4,8 @@
 # 127.0.0.2-7), both warmed up with the query file, then dnsperf for DURATION seconds on the
 # cached mix (A, MX, NXDOMAIN, NODATA), alternately (A B A B),
 # ROUNDS times; prints queries per second, lost queries, CPU time per query and the ratio.
+# Then the cold case: COLD names that no cache holds (distinct labels under umass.edu, each an
+# NXDOMAIN the resolver must fetch from umass.edu's server), each asked once, A B per round.
 # Unbound reaches the zones through stub-zones (it iterates to port 53 only).
 #
 #   bench/resolver-vs-unbound.sh                      # build/bin/dnsd (a Release build is the fair one)
@@ -19,6 +21,7 @@ ROUNDS="${ROUNDS:-3}"
 CLIENTS="${CLIENTS:-10}"
 THREADS="${THREADS:-2}"
 OUTSTANDING="${OUTSTANDING:-100}"
+COLD="${COLD:-20000}"
 CORES="$(nproc)"
 PORT="${PORT:-25300}"
 DNSD_ADDR=127.0.0.10
@@ -146,4 +149,24 @@ done
 awk -v d="$sum_d" -v u="$sum_u" -v cd="$cpu_d" -v cu="$cpu_u" -v r="$ROUNDS" 'BEGIN {
   printf "mean: unbound %.0f qps, dnsd %.0f qps; CPU/query: unbound %.2f us, dnsd %.2f us\n", u / r, d / r, cu / r, cd / r
   printf "ratio dnsd/unbound: qps %.2f, CPU per query (unbound/dnsd) %.2f\n", (u > 0 ? d / u : 0), (cd > 0 ? cu / cd : 0)
+}'
+
+# --- the cold case: every query a cache miss ------------------------------------------------
+cold_perf() {  # address pid tag -> "qps lost"
+  local out names="$tmp/cold-$3"
+  awk -v n="$COLD" -v t="$3" 'BEGIN {for (i = 0; i < n; i++) printf "c%d-%s.umass.edu A\n", i, t}' > "$names"
+  out="$(dnsperf -s "$1" -p "$PORT" -d "$names" -n 1 -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" -t 5 2>&1)"
+  echo "$(awk '/Queries per second:/ {print $4}' <<<"$out") $(awk '/Queries lost:/ {print $3}' <<<"$out")"
+}
+echo "cold: $COLD distinct names per run, each asked once (dnsperf -n 1 -c $CLIENTS -q $OUTSTANDING)"
+sum_d=0; sum_u=0
+for r in $(seq 1 "$ROUNDS"); do
+  read -r qu lu < <(cold_perf "$UNBOUND_ADDR" "$unbound_pid" "u$r-$RANDOM")
+  read -r qd ld < <(cold_perf "$DNSD_ADDR" "$dnsd_pid" "d$r-$RANDOM")
+  printf 'cold round %d: unbound %8.0f qps (lost %s)   dnsd %8.0f qps (lost %s)\n' "$r" "$qu" "$lu" "$qd" "$ld"
+  sum_u="$(awk -v a="$sum_u" -v b="$qu" 'BEGIN {print a + b}')"
+  sum_d="$(awk -v a="$sum_d" -v b="$qd" 'BEGIN {print a + b}')"
+done
+awk -v d="$sum_d" -v u="$sum_u" -v r="$ROUNDS" 'BEGIN {
+  printf "cold mean: unbound %.0f qps, dnsd %.0f qps; ratio dnsd/unbound %.2f\n", u / r, d / r, (u > 0 ? d / u : 0)
 }'

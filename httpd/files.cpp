@@ -4,15 +4,30 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 
 #include "fs/open.hpp"
 #include "http/date.hpp"
+#include "http/response.hpp"
 #include "httpd/conditional.hpp"
 
 namespace httpd {
 
-FileCache::FileCache(std::size_t max_entries, std::size_t max_file, const MimeTypes& mime, std::string default_type)
-    : max_entries_(max_entries), max_file_(max_file), mime_(mime), default_type_(std::move(default_type)) {}
+FileCache::FileCache(std::size_t max_entries, std::size_t max_file, const MimeTypes& mime, std::string default_type,
+                     unsigned valid_ms)
+    : max_entries_(max_entries),
+      max_file_(max_file),
+      mime_(mime),
+      default_type_(std::move(default_type)),
+      valid_ms_(valid_ms) {}
+
+std::int64_t FileCache::now_ms() {
+    // The coarse clock is read from the vDSO without a system call; its tick (a few ms) is far
+    // below the window it measures.
+    struct timespec ts;
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
 
 namespace {
 bool same_file(const struct stat& st, const FileMeta& m) {
@@ -36,6 +51,11 @@ std::shared_ptr<FileMeta> FileCache::build(int fd, const struct stat& st, const 
     m->etag = make_etag(st.st_mtim.tv_sec, st.st_mtim.tv_nsec, m->size);
     m->last_modified = http::format_http_date(st.st_mtim.tv_sec);
     m->content_type = std::string(mime_.lookup(relative, default_type_));
+    // The header lines every answer for this file carries, rendered once.
+    http::append_header(m->validator_fields, "Last-Modified", m->last_modified);
+    http::append_header(m->validator_fields, "ETag", m->etag);
+    (void)http::append_header_checked(m->entity_fields, "Content-Type", m->content_type);
+    http::append_header(m->entity_fields, "Accept-Ranges", "bytes");
     if (m->size <= max_file_) {
         m->data.resize(static_cast<std::size_t>(m->size));
         std::size_t got = 0;
@@ -56,10 +76,20 @@ FileCache::Result FileCache::get(int root_fd, int root_id, const std::string& re
     key_ += relative;
     Result res;
     if (auto it = map_.find(key_); it != map_.end()) {
+        Entry& e = it->second;
+        const std::uint64_t gen = generation_.load(std::memory_order_acquire);
+        if (e.meta->has_data && e.generation == gen && now_ms() - e.checked_ms < valid_ms_) {
+            res.meta = e.meta;
+            return res;
+        }
         struct stat st;
         const char* path = relative.empty() ? "." : relative.c_str();
-        if (::fstatat(root_fd, path, &st, 0) == 0 && same_file(st, *it->second)) {
-            res.meta = it->second;
+        if (::fstatat(root_fd, path, &st, 0) == 0 && same_file(st, *e.meta)) {
+            res.meta = e.meta;
+            if (res.meta->has_data && valid_ms_ > 0) {
+                e.checked_ms = now_ms();
+                e.generation = gen;
+            }
             if (!want_fd || !res.meta->regular || res.meta->has_data) return res;
             auto opened = fs::open_beneath(root_fd, relative, O_RDONLY);
             if (!opened) {
@@ -83,9 +113,10 @@ FileCache::Result FileCache::get(int root_fd, int root_id, const std::string& re
         res.error = errno;
         return res;
     }
+    const std::uint64_t gen = generation_.load(std::memory_order_acquire);
     auto meta = build(handle.get(), st, relative);
     if (map_.size() >= max_entries_) map_.clear();  // crude but bounded; a working set refills quickly
-    if (max_entries_ > 0) map_[key_] = meta;
+    if (max_entries_ > 0) map_[key_] = Entry{meta, now_ms(), gen};
     res.meta = std::move(meta);
     if (want_fd && res.meta->regular && !res.meta->has_data) res.fd = std::move(handle);
     return res;

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -26,16 +27,24 @@ struct FileMeta {
     std::string etag;           ///< strong, quoted
     std::string last_modified;  ///< IMF-fixdate
     std::string content_type;
-    bool has_data = false;  ///< `data` holds the whole file (small files)
+    std::string validator_fields;  ///< "Last-Modified: ...\r\nETag: ...\r\n", as sent
+    std::string entity_fields;     ///< "Content-Type: ...\r\nAccept-Ranges: bytes\r\n", as sent
+    bool has_data = false;         ///< `data` holds the whole file (small files)
     std::string data;
 };
 
-/// Per-thread cache of FileMeta keyed by (root, relative path). Every hit is revalidated
-/// with one fstatat(): a changed device, inode, size, mtime or ctime drops the entry, so a
-/// file edited, replaced or renamed over is never served stale.
+/// Per-thread cache of FileMeta keyed by (root, relative path). A hit is revalidated with one
+/// fstatat(): a changed device, inode, size, mtime or ctime drops the entry. A file held in
+/// memory is trusted without that fstatat for `valid_ms` after its last check (nginx's
+/// open_file_cache_valid, h2o's per-loop cache), unless note_change() was called since: an edit
+/// made outside the server shows within `valid_ms`, one made through it (PUT, DELETE) at once.
 class FileCache {
 public:
-    FileCache(std::size_t max_entries, std::size_t max_file, const MimeTypes& mime, std::string default_type);
+    FileCache(std::size_t max_entries, std::size_t max_file, const MimeTypes& mime, std::string default_type,
+              unsigned valid_ms = 0);
+
+    /// Every thread's cache revalidates its next hits (a PUT or DELETE changed a file).
+    static void note_change() { generation_.fetch_add(1, std::memory_order_release); }
 
     struct Result {
         int error = 0;                         ///< 0 or an errno value (ENOENT, EXDEV, ...)
@@ -48,12 +57,20 @@ public:
     [[nodiscard]] std::size_t size() const { return map_.size(); }
 
 private:
+    struct Entry {
+        std::shared_ptr<const FileMeta> meta;
+        std::int64_t checked_ms = 0;   ///< monotonic time of the last fstatat that matched
+        std::uint64_t generation = 0;  ///< generation_ at that check
+    };
     std::shared_ptr<FileMeta> build(int fd, const struct stat& st, const std::string& relative) const;
+    static std::int64_t now_ms();
+    static inline std::atomic<std::uint64_t> generation_{0};
     std::size_t max_entries_;
     std::size_t max_file_;
     const MimeTypes& mime_;
     std::string default_type_;
-    std::unordered_map<std::string, std::shared_ptr<const FileMeta>> map_;
+    std::int64_t valid_ms_;
+    std::unordered_map<std::string, Entry> map_;
     std::string key_;
 };
 

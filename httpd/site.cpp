@@ -121,7 +121,8 @@ FileCache& Site::cache() const {
     thread_local std::unique_ptr<FileCache> t_cache;
     thread_local const Site* t_owner = nullptr;
     if (!t_cache || t_owner != this) {
-        t_cache = std::make_unique<FileCache>(cfg_.cache_entries, cfg_.cache_file_max, mime_, cfg_.default_type);
+        t_cache = std::make_unique<FileCache>(cfg_.cache_entries, cfg_.cache_file_max, mime_, cfg_.default_type,
+                                              cfg_.cache_valid_ms);
         t_owner = this;
     }
     return *t_cache;
@@ -273,11 +274,9 @@ void Site::serve_file(const http::ServerRequest& rq, const Root& root, const Saf
         return;
     }
     resp.status = d.status;
-    resp.add_header("Last-Modified", m.last_modified);
-    resp.add_header("ETag", m.etag);
+    resp.fields += m.validator_fields;
     if (d.status == 304) return;
-    resp.add_header("Content-Type", m.content_type);
-    resp.add_header("Accept-Ranges", "bytes");
+    resp.fields += m.entity_fields;
     std::uint64_t offset = 0, length = m.size;
     if (d.status == 206) {
         offset = d.range.first;
@@ -285,7 +284,10 @@ void Site::serve_file(const http::ServerRequest& rq, const Root& root, const Saf
         resp.add_header("Content-Range", "bytes " + std::to_string(d.range.first) + "-" + std::to_string(d.range.last) +
                                              "/" + std::to_string(m.size));
     }
-    if (m.has_data) resp.body.assign(m.data, static_cast<std::size_t>(offset), static_cast<std::size_t>(length));
+    // The cached bytes go out as they are, kept alive by the entry (no copy per request).
+    if (m.has_data)
+        resp.set_shared(r.meta, std::string_view(m.data).substr(static_cast<std::size_t>(offset),
+                                                                static_cast<std::size_t>(length)));
     else resp.set_file(std::move(r.fd), offset, length);
 }
 
@@ -366,6 +368,7 @@ int store_file(int dir_fd, const std::string& name, std::string_view data) {
     out.reset();
     if (err == 0 && ::renameat(dir_fd, tmp, dir_fd, name.c_str()) != 0) err = errno;
     if (err != 0) ::unlinkat(dir_fd, tmp, 0);
+    else FileCache::note_change();  // every thread's next hit checks the disk again
     return err;
 }
 
@@ -452,6 +455,7 @@ void Site::delete_file(const http::Request& req, const Root& root, const SafePat
         http::set_error(resp, errno_status(errno));
         return;
     }
+    FileCache::note_change();
     resp.status = 204;
 }
 

@@ -19,12 +19,24 @@ void Response::set_file(fs::FileHandle fd, std::uint64_t offset, std::uint64_t l
     file_offset = offset;
     file_length = length;
     body.clear();
+    shared_owner.reset();
+    shared_body = {};
+}
+
+void Response::set_shared(std::shared_ptr<const void> owner, std::string_view view) {
+    shared_owner = std::move(owner);
+    shared_body = view;
+    body.clear();
+    file.reset();
+    file_offset = file_length = 0;
 }
 
 void Response::clear() {
     status = 200;
     fields.clear();
     body.clear();
+    shared_owner.reset();
+    shared_body = {};
     file.reset();
     file_offset = file_length = 0;
     close = false;
@@ -37,6 +49,8 @@ void set_error(Response& r, int status, std::string_view detail) {
     r.file.reset();
     r.file_offset = r.file_length = 0;
     r.body.clear();
+    r.shared_owner.reset();
+    r.shared_body = {};
     if (status_has_no_body(status)) return;
     std::string title = std::to_string(status);
     title += ' ';

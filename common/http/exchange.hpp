@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -35,8 +36,12 @@ struct Response {
     int status = 200;
     /// Further header lines in wire form; fill with `add_header` (never Content-Length).
     std::string fields;
-    /// In-memory body, used when `file` is not set.
+    /// In-memory body, used when neither `file` nor `shared_owner` is set.
     std::string body;
+    /// In-memory body owned elsewhere (a cache entry), sent without a copy: `shared_body`
+    /// stays valid while `shared_owner` lives. Set with `set_shared`.
+    std::shared_ptr<const void> shared_owner;
+    std::string_view shared_body;
     /// File body: `file_length` bytes of `file` from `file_offset`, sent with sendfile(2).
     fs::FileHandle file;
     std::uint64_t file_offset = 0;
@@ -54,8 +59,12 @@ struct Response {
     void add_header(std::string_view name, std::uint64_t value);
     /// Uses an open file region as the body.
     void set_file(fs::FileHandle fd, std::uint64_t offset, std::uint64_t length);
+    /// Uses `view`, kept alive by `owner`, as the body.
+    void set_shared(std::shared_ptr<const void> owner, std::string_view view);
+    /// The in-memory body: `shared_body` if set, else `body`.
+    [[nodiscard]] std::string_view memory_body() const { return shared_owner ? shared_body : std::string_view(body); }
     /// Length of the body the driver will announce.
-    [[nodiscard]] std::uint64_t body_length() const { return file ? file_length : body.size(); }
+    [[nodiscard]] std::uint64_t body_length() const { return file ? file_length : memory_body().size(); }
     /// Resets to a fresh 200 with no fields and no body (keeps string capacity).
     void clear();
 };

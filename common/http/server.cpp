@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <exception>
 #include <memory>
+#include <vector>
 
 #include "http/chunked.hpp"
 #include "http/date.hpp"
@@ -43,6 +44,19 @@ struct Kept {
     Kept& operator=(const Kept&) = delete;
 };
 
+// The strings and header vector a Session fills while a request is in flight, recycled per
+// thread: a Session that ends (its connection parks between requests) gives them back, and the
+// next Session on this thread takes them, so the request after a park allocates none of them.
+// An idle connection still holds nothing; the spares are bounded in count, and a buffer that
+// grew past kSpareBytes is freed rather than kept.
+struct Spare {
+    std::string head_copy, body, out, fields, resp_body;
+    std::vector<Header> headers;
+};
+constexpr std::size_t kSpareBytes = 4096;
+constexpr std::size_t kSpares = 32;
+thread_local std::vector<Spare> t_spares;
+
 // The requests of one connection until it ends or, with parking, until it would wait idle for
 // the next one. Everything here (read buffer, parser, strings) lives only while requests are
 // in flight; what must outlive a park is in Kept.
@@ -56,7 +70,32 @@ public:
           reader_(s, o.limits.parser.max_header_bytes + 4),
           parser_(o.limits.parser),
           trace_(kept.trace),
-          served_(kept.served) {}
+          served_(kept.served) {
+        if (t_spares.empty()) return;
+        Spare& sp = t_spares.back();
+        head_copy_ = std::move(sp.head_copy);
+        body_ = std::move(sp.body);
+        out_ = std::move(sp.out);
+        resp_.fields = std::move(sp.fields);
+        resp_.body = std::move(sp.resp_body);
+        parser_.request().headers = std::move(sp.headers);
+        t_spares.pop_back();
+    }
+    ~Session() {
+        if (t_spares.size() >= kSpares) return;
+        release_large_buffers();
+        auto& headers = parser_.request().headers;
+        if (headers.capacity() * sizeof(Header) > kSpareBytes) return;
+        headers.clear();
+        for (std::string* str : {&head_copy_, &body_, &out_, &resp_.body, &resp_.fields}) str->clear();
+        Spare& sp = t_spares.emplace_back();
+        sp.head_copy = std::move(head_copy_);
+        sp.body = std::move(body_);
+        sp.out = std::move(out_);
+        sp.fields = std::move(resp_.fields);
+        sp.resp_body = std::move(resp_.body);
+        sp.headers = std::move(headers);
+    }
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
@@ -80,9 +119,8 @@ private:
     // An idle keep-alive connection should cost little memory: keep small buffers for reuse,
     // give big ones back.
     void release_large_buffers() {
-        constexpr std::size_t kKeep = 4096;
         for (std::string* str : {&head_copy_, &body_, &out_, &resp_.body, &resp_.fields})
-            if (str->capacity() > kKeep) std::string().swap(*str);
+            if (str->capacity() > kSpareBytes) std::string().swap(*str);
     }
 
     net::Stream& s_;
@@ -203,9 +241,10 @@ net::task<std::uint64_t> Session::write_response(bool head_only, int version_min
     const bool send_body = !no_body && !head_only && resp_.body_length() > 0;
     s_.expires_after(opts_.limits.send_timeout);
     if (!send_body || !resp_.file) {
-        std::array<asio::const_buffer, 2> bufs{asio::buffer(out_), asio::buffer(resp_.body)};
+        const std::string_view body = resp_.memory_body();
+        std::array<asio::const_buffer, 2> bufs{asio::buffer(out_), asio::buffer(body.data(), body.size())};
         co_await s_.write(std::span<const asio::const_buffer>(bufs.data(), send_body ? 2 : 1), ec);
-        co_return ec ? 0 : (send_body ? resp_.body.size() : 0);
+        co_return ec ? 0 : (send_body ? body.size() : 0);
     }
     // Head, then the file. (Sending the head with MSG_MORE to share a segment with the file
     // stalled on partial sendfile writes: the corked tail waited for delayed ACKs.)
@@ -347,6 +386,7 @@ net::task<bool> Session::finish(const Request& req, std::time_t started, std::si
     const auto bytes = co_await write_response(req.method == Method::head, req.version_minor, keep, ec);
     log(&req, resp_.status, bytes, started);
     resp_.file.reset();
+    resp_.shared_owner.reset();
     if (ec) co_return false;
     reader_.consume(used);
     release_large_buffers();

@@ -92,3 +92,32 @@ TEST(Files, DirectoriesAndBounds) {
     (void)cache.get(f.root, 1, "a.txt", true);
     EXPECT_LE(cache.size(), 2u);
 }
+
+TEST(Files, TrustWindowAndNoteChange) {
+    Fixture f;
+    // A window long enough that the test cannot outrun it.
+    FileCache cache(16, 1024, f.mime, "application/octet-stream", 60'000);
+    auto r1 = cache.get(f.root, 0, "a.txt", true);
+    ASSERT_EQ(r1.error, 0);
+    EXPECT_NE(r1.meta->validator_fields.find("ETag: " + r1.meta->etag + "\r\n"), std::string::npos);
+    EXPECT_EQ(r1.meta->entity_fields, "Content-Type: text/plain\r\nAccept-Ranges: bytes\r\n");
+    // Changed behind the cache's back: inside the window the cached bytes are still served.
+    f.dir.write("www/a.txt", "world");
+    f.dir.touch("www/a.txt", 1000000);
+    EXPECT_EQ(cache.get(f.root, 0, "a.txt", true).meta.get(), r1.meta.get());
+    // A change through the server (PUT, DELETE) makes every cache look again at once.
+    FileCache::note_change();
+    auto r2 = cache.get(f.root, 0, "a.txt", true);
+    ASSERT_EQ(r2.error, 0);
+    EXPECT_EQ(r2.meta->data, "world");
+    ::unlink(f.dir.path("www/a.txt").c_str());
+    FileCache::note_change();
+    EXPECT_EQ(cache.get(f.root, 0, "a.txt", true).error, ENOENT);
+    // Files on disk (not held in memory) are checked on every hit, whatever the window.
+    FileCache small(16, 2, f.mime, "application/octet-stream", 60'000);
+    auto big = small.get(f.root, 0, "sub/b.html", true);
+    ASSERT_EQ(big.error, 0);
+    EXPECT_FALSE(big.meta->has_data);
+    ::unlink(f.dir.path("www/sub/b.html").c_str());
+    EXPECT_EQ(small.get(f.root, 0, "sub/b.html", true).error, ENOENT);
+}

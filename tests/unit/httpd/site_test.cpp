@@ -52,11 +52,11 @@ TEST(Site, StaticFilesAndDirectories) {
     SiteFixture f;
     auto r = f.call("GET /a.txt HTTP/1.1\r\nHost: h\r\n");
     EXPECT_EQ(r.resp.status, 200);
-    EXPECT_EQ(r.resp.body, "0123456789");
+    EXPECT_EQ(r.resp.memory_body(), "0123456789");
     EXPECT_NE(r.resp.fields.find("Content-Type: text/plain\r\n"), std::string::npos);
     EXPECT_NE(r.resp.fields.find("ETag: \""), std::string::npos);
     r = f.call("GET / HTTP/1.1\r\nHost: h\r\n");
-    EXPECT_EQ(r.resp.body, "<h1>home</h1>");
+    EXPECT_EQ(r.resp.memory_body(), "<h1>home</h1>");
     r = f.call("GET /dir?x HTTP/1.1\r\nHost: h\r\n");
     EXPECT_EQ(r.resp.status, 301);
     EXPECT_NE(r.resp.fields.find("Location: /dir/?x\r\n"), std::string::npos);
@@ -71,21 +71,21 @@ TEST(Site, RangesAndConditionals) {
     SiteFixture f;
     auto r = f.call("GET /a.txt HTTP/1.1\r\nHost: h\r\nRange: bytes=2-4\r\n");
     EXPECT_EQ(r.resp.status, 206);
-    EXPECT_EQ(r.resp.body, "234");
+    EXPECT_EQ(r.resp.memory_body(), "234");
     EXPECT_NE(r.resp.fields.find("Content-Range: bytes 2-4/10\r\n"), std::string::npos);
     r = f.call("GET /a.txt HTTP/1.1\r\nHost: h\r\nRange: bytes=10-\r\n");
     EXPECT_EQ(r.resp.status, 416);
     EXPECT_NE(r.resp.fields.find("Content-Range: bytes */10\r\n"), std::string::npos);
     r = f.call("GET /a.txt HTTP/1.1\r\nHost: h\r\nIf-Modified-Since: Tue, 01 Jan 2999 00:00:00 GMT\r\n");
     EXPECT_EQ(r.resp.status, 304);
-    EXPECT_TRUE(r.resp.body.empty());
+    EXPECT_TRUE(r.resp.memory_body().empty());
 }
 
 TEST(Site, VirtualHosts) {
     SiteFixture f;
     auto r = f.call("GET /home.index HTTP/1.1\r\nHost: School.EDU:8080\r\n");
     EXPECT_EQ(r.resp.status, 200);
-    EXPECT_EQ(r.resp.body, "school");
+    EXPECT_EQ(r.resp.memory_body(), "school");
     EXPECT_NE(r.resp.fields.find("Content-Type: text/html\r\n"), std::string::npos);
     EXPECT_EQ(f.call("GET /home.index HTTP/1.1\r\nHost: other\r\n").resp.status, 404);
     EXPECT_EQ(f.call("GET /home.index HTTP/1.0\r\n").resp.status, 404);  // no Host: default root
@@ -108,9 +108,9 @@ TEST(Site, MethodsAndEarlyRefusal) {
     r = f.call("POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 7\r\n", "a=1&b=2");
     EXPECT_FALSE(r.early);
     EXPECT_EQ(r.resp.status, 200);
-    EXPECT_NE(r.resp.body.find("<b>b</b> = 2"), std::string::npos);
+    EXPECT_NE(r.resp.memory_body().find("<b>b</b> = 2"), std::string::npos);
     r = f.call("GET /form?monkeys&bananas HTTP/1.1\r\nHost: h\r\n");
-    EXPECT_NE(r.resp.body.find("<li><b>bananas</b></li>"), std::string::npos);
+    EXPECT_NE(r.resp.memory_body().find("<li><b>bananas</b></li>"), std::string::npos);
     r = f.call("POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n", "a=%");
     EXPECT_EQ(r.resp.status, 400);
 }

@@ -25,6 +25,7 @@ class ModesTest(unittest.TestCase):
             # The first forwarder never answers (a black hole): the second one must take over.
             cls.fwd = cls.h.add_resolver(22, "--forward", f"{cls.h.addr(10)}:{cls.h.port}", "--forward",
                                          f"{cls.h.addr(20)}:{cls.h.port}")
+            cls.dead = cls.h.add_resolver(23, "--forward", f"{cls.h.addr(10)}:{cls.h.port}")
         except Exception:
             cls.h.stop()
             raise
@@ -81,6 +82,11 @@ class ModesTest(unittest.TestCase):
             "www.poly.edu. 300 in a 128.238.24.40"]))
         r = dig(self.h, self.h.addr(22), "nobody.poly.edu", "A")
         self.assertEqual(r["status"], "NXDOMAIN")
+
+    def test_forward_to_a_dead_forwarder_only(self):
+        r = dig(self.h, self.h.addr(23), "www.networkutopia.com", "A")
+        self.assertEqual(r["status"], "SERVFAIL")
+        self.assertIn(f"=> {self.h.addr(10)}:{self.h.port} A www.networkutopia.com: timeout", self.dead.log())
 
     def test_serve_stale_when_the_zone_server_is_gone(self):
         first = dig(self.h, self.h.addr(20), "www.stale.edu", "A")

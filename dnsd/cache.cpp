@@ -87,7 +87,8 @@ std::optional<CacheHit> Cache::get(const dns::Name& name, std::uint16_t type, Tr
     if (it == s.index.end()) return std::nullopt;
     auto e = it->second;
     if (e->expires <= now) {
-        erase(s, e);
+        // Kept for serve-stale until stale_max_age has passed too (the LRU bounds it anyway).
+        if (now >= e->expires + std::chrono::seconds(opts_.stale_max_age)) erase(s, e);
         return std::nullopt;
     }
     if (e->trust < min_trust) return std::nullopt;
@@ -103,6 +104,28 @@ std::optional<CacheHit> Cache::lookup(const dns::Name& name, std::uint16_t type,
                                       CacheClock::time_point now) {
     if (auto h = get(name, type, min_trust, now)) return h;
     auto nx = get(name, 0, min_trust, now);
+    if (nx && nx->kind == CacheKind::nxdomain) return nx;
+    return std::nullopt;
+}
+
+std::optional<CacheHit> Cache::get_stale(const dns::Name& name, std::uint16_t type, Trust min_trust,
+                                         CacheClock::time_point now) {
+    const std::string key = make_key(name, type);
+    Shard& s = shard(key);
+    std::lock_guard lock(s.mu);
+    auto it = s.index.find(key);
+    if (it == s.index.end()) return std::nullopt;
+    auto e = it->second;
+    if (now >= e->expires + std::chrono::seconds(opts_.stale_max_age) || e->trust < min_trust) return std::nullopt;
+    CacheHit hit{e->kind, e->rrs, e->trust};
+    for (auto& r : hit.rrs) r.ttl = stale_ttl;
+    return hit;
+}
+
+std::optional<CacheHit> Cache::lookup_stale(const dns::Name& name, std::uint16_t type, Trust min_trust,
+                                            CacheClock::time_point now) {
+    if (auto h = get_stale(name, type, min_trust, now)) return h;
+    auto nx = get_stale(name, 0, min_trust, now);
     if (nx && nx->kind == CacheKind::nxdomain) return nx;
     return std::nullopt;
 }

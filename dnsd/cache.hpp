@@ -35,7 +35,11 @@ struct CacheOptions {
     std::size_t max_bytes = 64u << 20;  ///< estimated memory of all entries (`cache_size`)
     std::uint32_t max_ttl = 86400;      ///< cap on any TTL (`max_ttl`)
     unsigned shards = 16;
+    std::uint32_t stale_max_age = 0;  ///< RFC 8767: keep expired entries this long for serve-stale (0: off)
 };
+
+/// RFC 8767 4: the TTL of a stale answer.
+inline constexpr std::uint32_t stale_ttl = 30;
 
 /// A cache hit: the records with their TTLs counted down to what is left.
 struct CacheHit {
@@ -60,6 +64,11 @@ public:
     [[nodiscard]] std::optional<CacheHit> lookup(const dns::Name& name, std::uint16_t type, Trust min_trust,
                                                  CacheClock::time_point now);
 
+    /// RFC 8767: an entry that expired less than `stale_max_age` ago (or a fresh one), its
+    /// TTLs set to `stale_ttl`; else a stale NXDOMAIN for the name; nullopt otherwise.
+    [[nodiscard]] std::optional<CacheHit> lookup_stale(const dns::Name& name, std::uint16_t type, Trust min_trust,
+                                                       CacheClock::time_point now);
+
     [[nodiscard]] std::size_t bytes() const;
     [[nodiscard]] std::size_t entries() const;
     [[nodiscard]] const CacheOptions& options() const { return opts_; }
@@ -81,6 +90,8 @@ private:
         std::size_t bytes = 0;
     };
     [[nodiscard]] Shard& shard(const std::string& key);
+    [[nodiscard]] std::optional<CacheHit> get_stale(const dns::Name& name, std::uint16_t type, Trust min_trust,
+                                                    CacheClock::time_point now);
     static void erase(Shard& s, std::list<Entry>::iterator it);
 
     CacheOptions opts_;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "net/cidr.hpp"
+#include "net/endpoint.hpp"
 
 namespace dnsd {
 
@@ -32,6 +33,18 @@ void bind_options(app::Daemon& d, Config& cfg) {
           "upstream queries per client query, then SERVFAIL");
     o.add("--max-resolutions", "dns.max_resolutions", cfg.max_resolutions,
           "UDP client queries being resolved at once; beyond, SERVFAIL at once");
+    o.add("--upstream-ipv6", "dns.upstream_ipv6", cfg.upstream_ipv6,
+          "ask servers over IPv6 too: auto (if the host has a global IPv6 route), yes, no");
+    o.add("--no-qname-minimisation", "dns.no_qname_minimisation", cfg.no_qname_minimisation,
+          "ask each server for the full name (RFC 9156 QNAME minimisation is on by default)");
+    o.add("--forward", "dns.forward", cfg.forward,
+          "HOST:PORT of an upstream resolver to forward to instead of iterating (repeatable)");
+    o.add("--serve-stale", "dns.serve_stale", cfg.serve_stale,
+          "answer with expired data (TTL 30) when no server answers (RFC 8767)");
+    o.add("--stale-max-age", "dns.stale_max_age", cfg.stale_max_age,
+          "seconds past expiry that data may be served stale");
+    o.add("--stale-answer-timeout-ms", "dns.stale_answer_timeout_ms", cfg.stale_answer_timeout_ms,
+          "with stale data at hand, give it after this long without an answer");
     o.allow_key("zone");
     d.set_default_listen({"127.0.0.1:5353"});
 }
@@ -114,7 +127,33 @@ RecursorOptions recursor_options(const Config& cfg) {
     o.time_budget = std::chrono::milliseconds(std::max(cfg.resolve_timeout_ms, 10u));
     o.max_queries = std::max(cfg.max_upstream_queries, 1u);
     o.edns_size = static_cast<std::uint16_t>(std::clamp(cfg.edns_size, 512u, 4096u));
+    if (cfg.upstream_ipv6 == "yes") o.upstream_ipv6 = true;
+    else if (cfg.upstream_ipv6 == "auto") o.upstream_ipv6 = has_global_ipv6_route();
+    else if (cfg.upstream_ipv6 != "no") throw app::ConfigError("upstream_ipv6: auto, yes or no");
+    o.qname_minimisation = !cfg.no_qname_minimisation;
+    for (const auto& f : cfg.forward) {
+        auto hp = net::parse_host_port(f);
+        if (!hp || hp->port == 0) throw app::ConfigError("forward: " + f + ": expected IP:PORT");
+        o.forwarders.emplace_back(hp->address, hp->port);
+    }
+    o.serve_stale = cfg.serve_stale;
+    o.stale_answer_timeout = std::chrono::milliseconds(std::max(cfg.stale_answer_timeout_ms, 10u));
     return o;
+}
+
+bool has_global_ipv6_route() {
+    asio::io_context io;
+    asio::ip::udp::socket s(io);
+    net::error_code ec;
+    s.open(asio::ip::udp::v6(), ec);
+    if (ec) return false;
+    // a.root-servers.net's IPv6 address; connect() on UDP only picks a route and a source.
+    s.connect(asio::ip::udp::endpoint(asio::ip::make_address_v6("2001:503:ba3e::2:30"), 53), ec);
+    if (ec) return false;
+    const auto local = s.local_endpoint(ec).address();
+    if (ec || !local.is_v6()) return false;
+    const auto v6 = local.to_v6();
+    return !v6.is_loopback() && !v6.is_link_local() && !v6.is_unspecified() && !v6.is_v4_mapped();
 }
 
 RootHints root_hints(const Config& cfg, const app::Daemon& d) {

@@ -97,6 +97,13 @@ std::size_t count_outside(const std::vector<dns::Rr>& section, const dns::Name& 
 
 }  // namespace
 
+dns::Name minimised_name(const dns::Name& qname, const dns::Name& zone, std::size_t extra) {
+    const std::size_t keep = zone.label_count() + extra;
+    dns::Name n = qname;
+    while (n.label_count() > keep) n = n.parent();
+    return n;
+}
+
 std::string_view to_string(ReplyKind k) {
     switch (k) {
         case ReplyKind::answer: return "answer";

@@ -43,6 +43,11 @@ struct Classified {
 [[nodiscard]] Classified classify(const dns::Message& m, const dns::Name& zone, const dns::Name& qname,
                                   std::uint16_t qtype);
 
+/// RFC 9156 2.3: the name to ask a server of `zone` about while resolving `qname`, the
+/// labels of `zone` and `extra` more of `qname` ("umass.edu" for gaia.cs.umass.edu at edu
+/// with extra 1); `qname` itself when that is all of it.
+[[nodiscard]] dns::Name minimised_name(const dns::Name& qname, const dns::Name& zone, std::size_t extra);
+
 /// Root hints: the root's NS names and their addresses.
 struct RootHints {
     std::vector<dns::Name> names;

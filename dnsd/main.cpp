@@ -27,8 +27,10 @@ int main(int argc, char** argv) {
         if (!dnsd::reload_zones(store, specs, dnsd::responder_options(cfg)))
             throw app::ConfigError("zones failed to load");
         if (cfg.recursive) {
-            cache =
-                std::make_unique<dnsd::Cache>(dnsd::CacheOptions{.max_bytes = cfg.cache_size, .max_ttl = cfg.max_ttl});
+            cache = std::make_unique<dnsd::Cache>(
+                dnsd::CacheOptions{.max_bytes = cfg.cache_size,
+                                   .max_ttl = cfg.max_ttl,
+                                   .stale_max_age = cfg.serve_stale ? cfg.stale_max_age : 0});
             recursor =
                 std::make_unique<dnsd::Recursor>(dnsd::recursor_options(cfg), dnsd::root_hints(cfg, daemon), *cache);
             recursive.recursor = recursor.get();

@@ -62,7 +62,8 @@ std::string recursive_summary(const dns::Message& query, const Resolution& res) 
     std::string s = "Q: " + dns::type_to_string(q.type) + " " + q.name.to_text() + " -> " +
                     dns::rcode_to_string(res.rcode) + " " + std::to_string(res.answer.size()) +
                     (res.answer.size() == 1 ? " answer" : " answers");
-    if (res.cached) s += " (cached)";
+    if (res.stale) s += " (stale)";
+    else if (res.cached) s += " (cached)";
     else s += " (" + std::to_string(res.queries) + (res.queries == 1 ? " query)" : " queries)");
     return s;
 }

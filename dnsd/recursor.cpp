@@ -30,13 +30,22 @@ std::uint32_t min_ttl(const std::vector<dns::Rr>& rrs) {
     return t;
 }
 
-std::vector<asio::ip::address> addresses_of(const std::vector<dns::Rr>& rrs) {
+// The A (and with `v6`, AAAA) addresses of `rrs`, IPv4 first.
+std::vector<asio::ip::address> addresses_of(const std::vector<dns::Rr>& rrs, bool v6) {
     std::vector<asio::ip::address> out;
     for (const auto& r : rrs) {
         if (r.type == dns::type::A && r.rdata.size() == 4) {
             asio::ip::address_v4::bytes_type b;
             std::copy(r.rdata.begin(), r.rdata.end(), b.begin());
             out.emplace_back(asio::ip::address_v4(b));
+        }
+    }
+    if (!v6) return out;
+    for (const auto& r : rrs) {
+        if (r.type == dns::type::AAAA && r.rdata.size() == 16) {
+            asio::ip::address_v6::bytes_type b;
+            std::copy(r.rdata.begin(), r.rdata.end(), b.begin());
+            out.emplace_back(asio::ip::address_v6(b));
         }
     }
     return out;
@@ -166,6 +175,10 @@ net::task<Resolution> Recursor::resolve_collapsed(const dns::Name& qname, std::u
         co_return r;
     }
     Work w{CacheClock::now() + opts_.time_budget};
+    // RFC 8767 5: with stale data at hand, the client waits at most the client-response timer;
+    // the resolution then stops and the stale answer goes (the next query tries afresh).
+    if (opts_.serve_stale && cache_.lookup_stale(qname, qtype, Trust::answer, CacheClock::now()))
+        w.deadline = CacheClock::now() + std::min(opts_.time_budget, opts_.stale_answer_timeout);
     Resolution r = co_await resolve_name(qname, qtype, w, 0);
     r.queries = w.queries;
     std::vector<std::function<void()>> wake;
@@ -191,7 +204,13 @@ net::task<Resolution> Recursor::resolve_name(dns::Name qname, std::uint16_t qtyp
         if (step == CacheStep::done) co_return res;
         if (step == CacheStep::moved) continue;
         auto c = std::make_unique<Classified>();
-        if (!co_await iterate(name, qtype, w, depth, *c)) break;
+        bool ok = false;
+        if (opts_.forwarders.empty()) ok = co_await iterate(name, qtype, w, depth, *c);
+        else ok = co_await forward(name, qtype, w, *c);
+        if (!ok) {
+            if (opts_.serve_stale && stale_from_cache(name, qtype, res)) co_return res;
+            break;
+        }
         res.answer.insert(res.answer.end(), c->chain.begin(), c->chain.end());
         switch (c->kind) {
             case ReplyKind::answer:
@@ -214,6 +233,33 @@ net::task<Resolution> Recursor::resolve_name(dns::Name qname, std::uint16_t qtyp
     co_return fail;
 }
 
+bool Recursor::stale_from_cache(dns::Name name, std::uint16_t qtype, Resolution& res) {
+    const auto now = CacheClock::now();
+    for (unsigned hops = 0; hops <= opts_.max_cname; ++hops) {
+        if (auto h = cache_.lookup_stale(name, qtype, Trust::answer, now)) {
+            if (h->kind == CacheKind::positive) {
+                res.rcode = dns::rcode::NOERROR;
+                res.answer.insert(res.answer.end(), h->rrs.begin(), h->rrs.end());
+            } else {
+                res.rcode = h->kind == CacheKind::nxdomain ? dns::rcode::NXDOMAIN : dns::rcode::NOERROR;
+                res.authority = h->rrs;
+            }
+            res.stale = true;
+            for (auto& r : res.answer) r.ttl = std::min(r.ttl, stale_ttl);
+            net::trace_line("   -- no server answered: stale answer for " + bare(name));
+            return true;
+        }
+        if (qtype == dns::type::CNAME) return false;
+        auto c = cache_.lookup_stale(name, dns::type::CNAME, Trust::answer, now);
+        if (!c || c->kind != CacheKind::positive || c->rrs.empty()) return false;
+        auto target = dns::rdata_target(dns::type::CNAME, c->rrs.front().rdata);
+        if (!target) return false;
+        res.answer.push_back(c->rrs.front());
+        name = *target;
+    }
+    return false;
+}
+
 Recursor::Servers Recursor::closest_servers(const dns::Name& qname) {
     const auto now = CacheClock::now();
     for (dns::Name n = qname; !n.is_root(); n = n.parent()) {
@@ -223,17 +269,23 @@ Recursor::Servers Recursor::closest_servers(const dns::Name& qname) {
         add_cached_addresses(s);
         return s;
     }
-    return Servers{dns::Name(), hints_.names, hints_.addresses};
+    Servers root{dns::Name(), hints_.names, {}};
+    for (const auto& a : hints_.addresses)
+        if (a.is_v4() || opts_.upstream_ipv6) root.addresses.push_back(a);
+    return root;
 }
 
 void Recursor::add_cached_addresses(Servers& s) {
     const auto now = CacheClock::now();
     for (const auto& host : s.names) {
-        auto a = cache_.get(host, dns::type::A, Trust::glue, now);
-        if (!a || a->kind != CacheKind::positive) continue;
-        for (const auto& addr : addresses_of(a->rrs))
-            if (std::find(s.addresses.begin(), s.addresses.end(), addr) == s.addresses.end())
-                s.addresses.push_back(addr);
+        for (const std::uint16_t type : {dns::type::A, dns::type::AAAA}) {
+            if (type == dns::type::AAAA && !opts_.upstream_ipv6) break;
+            auto a = cache_.get(host, type, Trust::glue, now);
+            if (!a || a->kind != CacheKind::positive) continue;
+            for (const auto& addr : addresses_of(a->rrs, true))
+                if (std::find(s.addresses.begin(), s.addresses.end(), addr) == s.addresses.end())
+                    s.addresses.push_back(addr);
+        }
     }
 }
 
@@ -244,8 +296,14 @@ net::task<void> Recursor::find_addresses(Servers& zs, Work& w, unsigned depth) {
         if (host.is_subdomain_of(zs.zone)) continue;
         dns::Name h = host;
         Resolution r = co_await resolve_name(h, dns::type::A, w, depth + 1);
-        auto addrs = addresses_of(r.answer);
+        auto addrs = addresses_of(r.answer, false);
         zs.addresses.insert(zs.addresses.end(), addrs.begin(), addrs.end());
+        if (opts_.upstream_ipv6) {
+            dns::Name h6 = host;
+            Resolution r6 = co_await resolve_name(h6, dns::type::AAAA, w, depth + 1);
+            auto addrs6 = addresses_of(r6.answer, true);
+            zs.addresses.insert(zs.addresses.end(), addrs6.begin(), addrs6.end());
+        }
         if (!zs.addresses.empty()) co_return;
     }
 }
@@ -278,17 +336,97 @@ void Recursor::learn(const Classified& c, std::uint16_t qtype) {
     }
 }
 
+net::task<bool> Recursor::forward(dns::Name qname, std::uint16_t qtype, Work& w, Classified& out) {
+    std::vector<asio::ip::address> addrs;
+    for (const auto& f : opts_.forwarders)
+        if (std::find(addrs.begin(), addrs.end(), f.address()) == addrs.end()) addrs.push_back(f.address());
+    const auto order = rtt_.order(addrs, static_cast<std::uint32_t>(dns::random_id()) << 16 | dns::random_id());
+    const std::string question = dns::type_to_string(qtype) + " " + bare(qname);
+    for (const auto& addr : order) {
+        for (const auto& server : opts_.forwarders) {
+            if (server.address() != addr) continue;
+            const auto now = CacheClock::now();
+            if (w.queries >= opts_.max_queries || now >= w.deadline) {
+                net::trace_line("   -- work budget exhausted for " + question);
+                co_return false;
+            }
+            ++w.queries;
+            dns::ExchangeOptions eo;
+            eo.timeout = std::min(opts_.upstream_timeout,
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(w.deadline - now));
+            eo.edns_size = opts_.edns_size;
+            eo.rd = true;
+            dns::Name q = qname;
+            dns::ExchangeResult r = co_await dns::exchange(server, q, qtype, eo);
+            std::string line = "   => " + net::to_string(server) + " " + question + ": ";
+            if (r.status == dns::ExchangeStatus::timeout) rtt_.timeout(addr);
+            else rtt_.success(addr, std::chrono::duration_cast<std::chrono::microseconds>(CacheClock::now() - now));
+            if (r.status != dns::ExchangeStatus::ok) {
+                net::trace_line(line + (r.status == dns::ExchangeStatus::timeout ? "timeout" : "error"));
+                continue;
+            }
+            // A forwarder is trusted for the whole tree: its recursive answer (AA clear) is
+            // read as an authoritative answer for the root's bailiwick.
+            r.message.header.aa = true;
+            Classified c = classify(r.message, dns::Name(), qname, qtype);
+            if (c.kind == ReplyKind::referral) c.kind = ReplyKind::lame;
+            if (net::Trace::enabled())
+                net::trace_line(line + (c.kind == ReplyKind::lame
+                                            ? "lame (" + dns::rcode_to_string(r.message.header.rcode) + ")"
+                                            : outcome_text(c)));
+            if (c.kind == ReplyKind::lame) continue;
+            learn(c, qtype);
+            out = std::move(c);
+            co_return true;
+        }
+    }
+    co_return false;
+}
+
+// g++ 12 at -O1 with the sanitizers reports the coroutine frame's own operator new/delete
+// pair of this function as mismatched (a false positive of -Wmismatched-new-delete on the
+// frame asio allocates and frees itself).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 net::task<bool> Recursor::iterate(dns::Name qname, std::uint16_t qtype, Work& w, unsigned depth, Classified& out) {
     Servers zs = closest_servers(qname);
     const std::string question = dns::type_to_string(qtype) + " " + bare(qname);
-    for (unsigned ref = 0; ref < opts_.max_referrals; ++ref) {
+    // RFC 9156: each zone's servers are asked about one more label than the zone has, type A,
+    // until the name asked is the whole name; `extra` counts the labels below the zone.
+    bool minimise = opts_.qname_minimisation;
+    std::size_t extra = 1;
+    unsigned minimise_steps = 0;
+    for (unsigned step = 0; step < opts_.max_referrals + opts_.max_minimise_steps; ++step) {
         if (zs.addresses.empty()) co_await find_addresses(zs, w, depth);
         if (zs.addresses.empty()) {
             net::trace_line("   -- no address for any server of " + bare(zs.zone));
             co_return false;
         }
+        if (minimise && minimise_steps >= opts_.max_minimise_steps) minimise = false;
+        dns::Name asked = qname;
+        std::uint16_t atype = qtype;
+        if (minimise) {
+            dns::Name m = minimised_name(qname, zs.zone, extra);
+            if (m.label_count() < qname.label_count()) {
+                asked = m;
+                atype = dns::type::A;
+            }
+        }
+        const bool minimised = asked.label_count() < qname.label_count();
+        if (minimised) {
+            // An empty non-terminal or a name with data already seen: no cut there, one label more.
+            auto known = cache_.get(asked, dns::type::A, Trust::answer, CacheClock::now());
+            if (known && known->kind != CacheKind::nxdomain) {
+                ++extra;
+                ++minimise_steps;
+                continue;
+            }
+        }
+        const std::string asked_text = minimised ? dns::type_to_string(atype) + " " + bare(asked) : question;
         bool moved = false;
-        for (const auto& addr : zs.addresses) {
+        const auto order =
+            rtt_.order(zs.addresses, static_cast<std::uint32_t>(dns::random_id()) << 16 | dns::random_id());
+        for (const auto& addr : order) {
             const auto now = CacheClock::now();
             if (w.queries >= opts_.max_queries || now >= w.deadline) {
                 net::trace_line("   -- work budget exhausted for " + question);
@@ -300,14 +438,16 @@ net::task<bool> Recursor::iterate(dns::Name qname, std::uint16_t qtype, Work& w,
                                   std::chrono::duration_cast<std::chrono::milliseconds>(w.deadline - now));
             eo.edns_size = opts_.edns_size;
             const net::udp::endpoint server(addr, opts_.upstream_port);
-            dns::Name q = qname;
-            dns::ExchangeResult r = co_await dns::exchange(server, q, qtype, eo);
-            std::string line = "   -> " + net::to_string(addr) + " " + question + ": ";
+            dns::Name q = asked;
+            dns::ExchangeResult r = co_await dns::exchange(server, q, atype, eo);
+            if (r.status == dns::ExchangeStatus::timeout) rtt_.timeout(addr);
+            else rtt_.success(addr, std::chrono::duration_cast<std::chrono::microseconds>(CacheClock::now() - now));
+            std::string line = "   -> " + net::to_string(addr) + " " + asked_text + ": ";
             if (r.status != dns::ExchangeStatus::ok) {
                 net::trace_line(line + (r.status == dns::ExchangeStatus::timeout ? "timeout" : "error"));
                 continue;
             }
-            Classified c = classify(r.message, zs.zone, qname, qtype);
+            Classified c = classify(r.message, zs.zone, asked, atype);
             if (net::Trace::enabled()) {
                 line += c.kind == ReplyKind::lame ? "lame (" + dns::rcode_to_string(r.message.header.rcode) + ")"
                                                   : outcome_text(c);
@@ -317,14 +457,28 @@ net::task<bool> Recursor::iterate(dns::Name qname, std::uint16_t qtype, Work& w,
                 if (r.ignored > 0) line += ", " + std::to_string(r.ignored) + " stray datagrams ignored";
                 net::trace_line(line);
             }
+            if (minimised && c.kind != ReplyKind::referral && c.kind != ReplyKind::answer &&
+                c.kind != ReplyKind::nodata) {
+                // RFC 9156 2.3, the relaxed way: NXDOMAIN, an error or a CNAME for a part of
+                // the name may be a server that gets empty non-terminals wrong; ask for the
+                // full name from here on (nothing learnt from this reply).
+                minimise = false;
+                moved = true;
+                break;
+            }
             if (c.kind == ReplyKind::lame) continue;
-            learn(c, qtype);
-            if (c.kind != ReplyKind::referral) {
+            learn(c, atype);
+            if (c.kind == ReplyKind::referral) {
+                zs = Servers{c.child, ns_names(c.ns), addresses_of(c.glue, opts_.upstream_ipv6)};
+                add_cached_addresses(zs);
+                extra = 1;
+            } else if (minimised) {
+                ++extra;  // no zone cut at `asked`: the same servers, one label more
+                ++minimise_steps;
+            } else {
                 out = std::move(c);
                 co_return true;
             }
-            zs = Servers{c.child, ns_names(c.ns), addresses_of(c.glue)};
-            add_cached_addresses(zs);
             moved = true;
             break;
         }
@@ -332,5 +486,7 @@ net::task<bool> Recursor::iterate(dns::Name qname, std::uint16_t qtype, Work& w,
     }
     co_return false;
 }
+
+#pragma GCC diagnostic pop
 
 }  // namespace dnsd

@@ -15,20 +15,27 @@
 #include "dns/message.hpp"
 #include "dnsd/cache.hpp"
 #include "dnsd/iterate.hpp"
+#include "dnsd/rtt.hpp"
 #include "net/asio.hpp"
 
 namespace dnsd {
 
 /// Limits and knobs of the resolver.
 struct RecursorOptions {
-    std::uint16_t upstream_port = 53;                 ///< port of every server we ask (`--upstream-port`)
-    std::chrono::milliseconds upstream_timeout{800};  ///< per upstream query
-    std::chrono::milliseconds time_budget{4000};      ///< per client query, then SERVFAIL
-    unsigned max_queries = 48;                        ///< upstream queries per client query
-    unsigned max_depth = 4;                           ///< nested lookups of NS names without glue
-    unsigned max_cname = 8;                           ///< CNAMEs followed per client query
-    unsigned max_referrals = 16;                      ///< zone cuts walked per name
-    std::uint16_t edns_size = 1232;                   ///< our EDNS buffer upstream (0: none)
+    std::uint16_t upstream_port = 53;                      ///< port of every server we ask (`--upstream-port`)
+    std::chrono::milliseconds upstream_timeout{800};       ///< per upstream query
+    std::chrono::milliseconds time_budget{4000};           ///< per client query, then SERVFAIL
+    unsigned max_queries = 48;                             ///< upstream queries per client query
+    unsigned max_depth = 4;                                ///< nested lookups of NS names without glue
+    unsigned max_cname = 8;                                ///< CNAMEs followed per client query
+    unsigned max_referrals = 16;                           ///< zone cuts walked per name
+    std::uint16_t edns_size = 1232;                        ///< our EDNS buffer upstream (0: none)
+    bool upstream_ipv6 = false;                            ///< ask servers over IPv6 too (AAAA glue and NS addresses)
+    bool qname_minimisation = true;                        ///< RFC 9156 (`--no-qname-minimisation` turns it off)
+    unsigned max_minimise_steps = 10;                      ///< RFC 9156 MAX_MINIMISE_COUNT: then the full name
+    std::vector<net::udp::endpoint> forwarders;            ///< `--forward`: ask these (RD set) instead of iterating
+    bool serve_stale = false;                              ///< RFC 8767 (`--serve-stale`)
+    std::chrono::milliseconds stale_answer_timeout{1800};  ///< RFC 8767 5: client-response timer
 };
 
 /// The outcome for a client: rcode, the answer (CNAME chain then RRset) and, for negative
@@ -38,6 +45,7 @@ struct Resolution {
     std::vector<dns::Rr> answer;
     std::vector<dns::Rr> authority;
     bool cached = false;   ///< answered from the cache alone
+    bool stale = false;    ///< RFC 8767: expired data given because no server answered
     unsigned queries = 0;  ///< upstream queries this resolution sent
 };
 
@@ -54,6 +62,7 @@ public:
     [[nodiscard]] std::optional<Resolution> from_cache(const dns::Name& qname, std::uint16_t qtype);
 
     [[nodiscard]] Cache& cache() { return cache_; }
+    [[nodiscard]] RttTable& rtt() { return rtt_; }
     [[nodiscard]] const RecursorOptions& options() const { return opts_; }
 
 private:
@@ -67,6 +76,10 @@ private:
     net::task<Resolution> resolve_name(dns::Name qname, std::uint16_t qtype, Work& w, unsigned depth);
     /// Walks the referrals for `qname` to a server that answers; false on SERVFAIL.
     net::task<bool> iterate(dns::Name qname, std::uint16_t qtype, Work& w, unsigned depth, Classified& out);
+    /// Asks the forwarders in turn (fastest first); false when none gave a usable answer.
+    net::task<bool> forward(dns::Name qname, std::uint16_t qtype, Work& w, Classified& out);
+    /// RFC 8767: the expired answer for `name` (after the CNAMEs in `res`), TTLs 30.
+    [[nodiscard]] bool stale_from_cache(dns::Name name, std::uint16_t qtype, Resolution& res);
     net::task<void> find_addresses(Servers& zs, Work& w, unsigned depth);
     [[nodiscard]] Servers closest_servers(const dns::Name& qname);
     void add_cached_addresses(Servers& s);
@@ -75,6 +88,7 @@ private:
     RecursorOptions opts_;
     RootHints hints_;
     Cache& cache_;
+    RttTable rtt_;
     std::mutex pending_mu_;
     std::unordered_map<std::string, std::shared_ptr<Pending>> pending_;
 };

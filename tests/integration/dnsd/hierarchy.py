@@ -44,6 +44,8 @@ dead NS ns.dead
 ns.dead A @N@10
 attack NS ns.attack
 ns.attack A @N@11
+stale NS ns.stale
+ns.stale A @N@12
 """,
     "com": """$ORIGIN com.
 $TTL 86400
@@ -94,6 +96,13 @@ ns1 A @N@10
 ns2 A @N@6
 www A 192.0.2.81
 """,
+    "stale.edu": """$ORIGIN stale.edu.
+$TTL 2
+@ SOA ns admin 1 7200 3600 1209600 2
+@ NS ns
+ns A @N@12
+www A 192.0.2.83
+""",
     "networkutopia.com": """$ORIGIN networkutopia.com.
 $TTL 300
 @ SOA dns1 admin 1 7200 3600 1209600 60
@@ -128,7 +137,7 @@ host A 192.0.2.99
 # Which zones each authoritative instance serves (by the last octet of its address).
 SERVERS = {
     2: ["root"], 3: ["edu"], 4: ["com", "net"], 5: ["umass.edu"], 6: ["poly.edu", "lame.edu", "slow.edu"],
-    7: ["networkutopia.com"], 8: ["noglue.com"], 9: ["other.example"],
+    7: ["networkutopia.com"], 8: ["noglue.com"], 9: ["other.example"], 12: ["stale.edu"],
 }
 RESOLVER = 20
 
@@ -159,13 +168,15 @@ class BlackHole:
 
 
 class Hierarchy:
-    def __init__(self, resolver_args=(), extra=None):
+    def __init__(self, resolver_args=(), extra=None, trace_servers=False):
         self.prefix = f"127.{random.randint(100, 199)}.{random.randint(0, 255)}."
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="dns-hierarchy-")
         self.daemons = []
         self.extra = extra or {}
         self.resolver_args = list(resolver_args)
+        self.trace_servers = trace_servers
+        self.servers = {}  # last octet -> the authoritative Daemon
 
     def addr(self, octet):
         return f"{self.prefix}{octet}"
@@ -182,24 +193,31 @@ class Hierarchy:
                 args = []
                 for z in zones:
                     args += ["--zone", self._zone_file(z)]
+                if self.trace_servers:
+                    args.append("--trace")
                 d = Daemon("dnsd", *args, "--threads", "1", listen=(f"{self.addr(octet)}:{self.port}",))
                 self.daemons.append(d.start())
+                self.servers[octet] = d
             self.hole = BlackHole(self.addr(10), self.port)
             for octet, factory in self.extra.items():
                 factory(self.addr(octet), self.port)
-            hints = os.path.join(self.dir, "root.hints")
-            with open(hints, "w") as f:
+            self.hints = os.path.join(self.dir, "root.hints")
+            with open(self.hints, "w") as f:
                 f.write(f". 3600000 NS a.root.servers.\na.root.servers. 3600000 A {self.addr(2)}\n")
-            self.resolver = Daemon(
-                "dnsd", "--recursive", "--trace", "--root-hints", hints, "--upstream-port", str(self.port),
-                "--allow", "127.0.0.1", "--allow", f"{self.prefix}0/25", "--upstream-timeout-ms", "300",
-                "--resolve-timeout-ms", "2500", "--zone", self._zone_file("local.test"), "--threads", "2",
-                *self.resolver_args, listen=(f"{self.addr(RESOLVER)}:{self.port}",)).start()
-            self.daemons.append(self.resolver)
+            self.resolver = self.add_resolver(RESOLVER, "--zone", self._zone_file("local.test"), *self.resolver_args)
         except Exception:
             self.stop()
             raise
         return self
+
+    def add_resolver(self, octet, *args):
+        """Starts one more dnsd --recursive on 127.R.S.<octet> with the hierarchy's root hints."""
+        d = Daemon(
+            "dnsd", "--recursive", "--trace", "--root-hints", self.hints, "--upstream-port", str(self.port),
+            "--allow", "127.0.0.1", "--allow", f"{self.prefix}0/25", "--upstream-timeout-ms", "300",
+            "--resolve-timeout-ms", "2500", "--threads", "2", *args, listen=(f"{self.addr(octet)}:{self.port}",))
+        self.daemons.append(d.start())
+        return d
 
     def stop(self):
         codes = []

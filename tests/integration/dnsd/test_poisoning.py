@@ -120,6 +120,13 @@ class Attacker:
             self.sock.sendto(bytes(tc), peer)
         elif name == "old.attack.edu." and edns:
             self.sock.sendto(message(qid, False, qname, qtype, rcode=1), peer)  # FORMERR, no OPT
+        elif name == "ent.attack.edu.":
+            # A broken server: NXDOMAIN for an empty non-terminal (x.ent.attack.edu exists).
+            soa = wire_name("ns.attack.edu.") + wire_name("admin.attack.edu.") + struct.pack(">5I", 1, 7200, 3600,
+                                                                                             1209600, 60)
+            self.sock.sendto(message(qid, True, qname, qtype, ns=[rr("attack.edu.", 6, soa)], rcode=3), peer)
+        elif name == "x.ent.attack.edu.":
+            self.sock.sendto(message(qid, True, qname, qtype, an=[rr(qname, A, a("10.0.0.6"))]), peer)
         elif name == "nocase.attack.edu.":
             self.sock.sendto(message(qid, True, name, qtype, an=[rr(name, A, a("10.0.0.5"))]), peer)
         else:
@@ -193,6 +200,15 @@ class PoisoningTest(unittest.TestCase):
         r = self.dig("nocase.attack.edu")
         self.assertEqual(r["answer"], ["nocase.attack.edu. 300 in a 10.0.0.5"], self.r.log())
         self.assertIn("A nocase.attack.edu: answer 1 A, case not echoed (0x20 off)", self.r.log())
+
+    def test_7_qname_minimisation_falls_back_to_the_full_name_on_nxdomain(self):
+        # RFC 9156 2.3, relaxed: an NXDOMAIN for a part of the name, then the full name is asked.
+        r = self.dig("x.ent.attack.edu")
+        self.assertEqual(r["answer"], ["x.ent.attack.edu. 300 in a 10.0.0.6"], self.r.log())
+        log = self.r.log()
+        self.assertIn("A ent.attack.edu: nxdomain", log)
+        self.assertIn("A x.ent.attack.edu: answer 1 A", log)
+        self.assertLess(log.index("A ent.attack.edu: nxdomain"), log.index("A x.ent.attack.edu: answer 1 A"))
 
 
 if __name__ == "__main__":

@@ -118,5 +118,29 @@ TEST(Config, FlagsOverrideKeys) {
     EXPECT_EQ(c.cfg.tcp_idle_timeout_ms, 1500u);
 }
 
+TEST(Config, ResolverModes) {
+    Configured c({"--recursive", "--forward", "127.0.0.20:5300", "--forward", "[::1]:53", "--no-qname-minimisation",
+                  "--serve-stale", "--stale-max-age", "3600", "--upstream-ipv6", "no"});
+    const RecursorOptions o = recursor_options(c.cfg);
+    ASSERT_EQ(o.forwarders.size(), 2u);
+    EXPECT_EQ(o.forwarders[0], net::udp::endpoint(asio::ip::make_address("127.0.0.20"), 5300));
+    EXPECT_EQ(o.forwarders[1], net::udp::endpoint(asio::ip::make_address("::1"), 53));
+    EXPECT_FALSE(o.qname_minimisation);
+    EXPECT_TRUE(o.serve_stale);
+    EXPECT_EQ(c.cfg.stale_max_age, 3600u);
+    EXPECT_EQ(o.stale_answer_timeout, std::chrono::milliseconds(1800));
+    EXPECT_FALSE(o.upstream_ipv6);
+    EXPECT_TRUE(recursor_options(Config{}).qname_minimisation);  // on by default
+    EXPECT_FALSE(recursor_options(Config{}).serve_stale);        // off by default
+    Config bad;
+    bad.forward = {"resolver.example"};
+    EXPECT_THROW((void)recursor_options(bad), app::ConfigError);
+    bad.forward = {};
+    bad.upstream_ipv6 = "maybe";
+    EXPECT_THROW((void)recursor_options(bad), app::ConfigError);
+    bad.upstream_ipv6 = "yes";
+    EXPECT_TRUE(recursor_options(bad).upstream_ipv6);
+}
+
 }  // namespace
 }  // namespace dnsd

@@ -1,10 +1,12 @@
-// The resolver's pure parts: the cache, the classification of replies (referrals, bailiwick),
-// the root hints parser.
+// The resolver's pure parts: the cache (TTLs, negative entries, LRU, serve-stale), the
+// classification of replies (referrals, bailiwick, minimised questions), the root hints
+// parser, QNAME minimisation's names and the servers' smoothed RTTs.
 #include <gtest/gtest.h>
 
 #include "dns/zone_parser.hpp"
 #include "dnsd/cache.hpp"
 #include "dnsd/iterate.hpp"
+#include "dnsd/rtt.hpp"
 
 using namespace dnsd;
 
@@ -141,4 +143,104 @@ TEST(RootHints, ParsesNamedRootAndRejectsHintsWithoutAddresses) {
     EXPECT_FALSE(parse_root_hints(". NS (\n", "named.root", error));
     EXPECT_NE(error.find("named.root:"), std::string::npos);
     EXPECT_EQ(builtin_root_hints().addresses.size(), 13u);
+}
+
+TEST(Cache, NodataIsPerTypeAndServeStaleKeepsExpiredEntries) {
+    Cache cache(CacheOptions{.max_bytes = 1 << 20, .max_ttl = 86400, .shards = 2, .stale_max_age = 600});
+    auto soa = rrs("umass.edu. 300 SOA dns.umass.edu. admin.umass.edu. 1 7200 3600 1209600 30\n");
+    cache.put(gaia, dns::type::MX, CacheKind::nodata, soa, 30, Trust::answer, t0);
+    EXPECT_EQ(cache.lookup(gaia, dns::type::MX, Trust::answer, t0)->kind, CacheKind::nodata);
+    EXPECT_FALSE(cache.lookup(gaia, dns::type::A, Trust::answer, t0));
+    cache.put(gaia, dns::type::A, CacheKind::positive, rrs("gaia.cs.umass.edu. 2 A 1.2.3.4\n"), 2, Trust::answer, t0);
+    const auto later = t0 + std::chrono::seconds(100);
+    EXPECT_FALSE(cache.get(gaia, dns::type::A, Trust::answer, later));  // expired: no fresh answer
+    auto stale = cache.lookup_stale(gaia, dns::type::A, Trust::answer, later);
+    ASSERT_TRUE(stale);
+    EXPECT_EQ(stale->rrs.at(0).ttl, stale_ttl);  // RFC 8767 4: TTL 30
+    EXPECT_EQ(cache.lookup_stale(gaia, dns::type::MX, Trust::answer, later)->kind, CacheKind::nodata);
+    // Past stale_max_age it is gone, and so it is when serve-stale is off.
+    EXPECT_FALSE(cache.lookup_stale(gaia, dns::type::A, Trust::answer, t0 + std::chrono::seconds(603)));
+    Cache off(CacheOptions{.max_bytes = 1 << 20, .max_ttl = 86400, .shards = 1});
+    off.put(gaia, dns::type::A, CacheKind::positive, rrs("gaia.cs.umass.edu. 2 A 1.2.3.4\n"), 2, Trust::answer, t0);
+    EXPECT_FALSE(off.lookup_stale(gaia, dns::type::A, Trust::answer, t0 + std::chrono::seconds(3)));
+    EXPECT_FALSE(off.get(gaia, dns::type::A, Trust::answer, t0 + std::chrono::seconds(3)));
+    EXPECT_EQ(off.entries(), 0u);  // an expired entry goes at once when serve-stale is off
+}
+
+TEST(Cache, StaleEntriesStillCountInTheLruBudget) {
+    Cache cache(CacheOptions{.max_bytes = 4096, .max_ttl = 86400, .shards = 1, .stale_max_age = 86400});
+    for (int i = 0; i < 100; ++i) {
+        const std::string n = "s" + std::to_string(i) + ".example.";
+        cache.put(dns::Name::parse(n), dns::type::A, CacheKind::positive, rrs(n + " 1 A 1.2.3.4\n"), 1, Trust::answer,
+                  t0 + std::chrono::seconds(i));
+    }
+    EXPECT_LE(cache.bytes(), 4096u);
+    EXPECT_TRUE(cache.lookup_stale(dns::Name::parse("s99.example."), dns::type::A, Trust::answer,
+                                   t0 + std::chrono::seconds(200)));
+    EXPECT_FALSE(cache.lookup_stale(dns::Name::parse("s0.example."), dns::type::A, Trust::answer,
+                                    t0 + std::chrono::seconds(200)));
+}
+
+TEST(QnameMinimisation, OneLabelBelowTheZoneAtEachStep) {
+    EXPECT_EQ(minimised_name(gaia, dns::Name(), 1).to_text(), "edu.");
+    EXPECT_EQ(minimised_name(gaia, dns::Name::parse("edu."), 1).to_text(), "umass.edu.");
+    EXPECT_EQ(minimised_name(gaia, dns::Name::parse("umass.edu."), 1).to_text(), "cs.umass.edu.");
+    EXPECT_EQ(minimised_name(gaia, dns::Name::parse("umass.edu."), 2).to_text(), "gaia.cs.umass.edu.");
+    EXPECT_EQ(minimised_name(gaia, dns::Name::parse("umass.edu."), 9).to_text(), "gaia.cs.umass.edu.");
+    EXPECT_EQ(minimised_name(gaia, gaia, 1), gaia);
+}
+
+TEST(QnameMinimisation, RepliesToAMinimisedQuestion) {
+    // The TLD refers for umass.edu; umass.edu's server says cs.umass.edu has no A (an empty
+    // non-terminal: no cut there, ask one label more).
+    const auto umass = dns::Name::parse("umass.edu.");
+    const auto cs = dns::Name::parse("cs.umass.edu.");
+    auto ref = classify(reply("", "umass.edu. 3600 NS dns.umass.edu.\n", "dns.umass.edu. 3600 A 127.0.0.5\n", false),
+                        dns::Name::parse("edu."), umass, dns::type::A);
+    EXPECT_EQ(ref.kind, ReplyKind::referral);
+    EXPECT_EQ(ref.child, umass);
+    auto ent =
+        classify(reply("", "umass.edu. 300 SOA dns.umass.edu. admin.umass.edu. 1 7200 3600 1209600 60\n", "", true),
+                 umass, cs, dns::type::A);
+    EXPECT_EQ(ent.kind, ReplyKind::nodata);
+    auto nx =
+        classify(reply("", "umass.edu. 300 SOA dns.umass.edu. admin.umass.edu. 1 7200 3600 1209600 60\n", "", true, 3),
+                 umass, cs, dns::type::A);
+    EXPECT_EQ(nx.kind, ReplyKind::nxdomain);  // the resolver then asks the full name (relaxed)
+}
+
+TEST(Rtt, SmoothsBacksOffAndPrefersTheFastest) {
+    RttTable t(RttOptions{.max = std::chrono::milliseconds(1000), .explore_one_in = 0});
+    const auto a = asio::ip::make_address("127.0.0.2");
+    const auto b = asio::ip::make_address("127.0.0.3");
+    const auto c = asio::ip::make_address("::1");
+    EXPECT_EQ(t.srtt_us(a), -1);
+    t.success(a, std::chrono::microseconds(1000));
+    EXPECT_EQ(t.srtt_us(a), 1000);
+    t.success(a, std::chrono::microseconds(2000));
+    EXPECT_NEAR(static_cast<double>(t.srtt_us(a)), 1300, 1);  // 0.7 * 1000 + 0.3 * 2000
+    t.success(b, std::chrono::microseconds(100));
+    EXPECT_EQ(t.order({a, b}, 0), (std::vector{b, a}));
+    // Timeouts double b's estimate, up to the cap: a goes first.
+    for (int i = 0; i < 20; ++i) t.timeout(b);
+    EXPECT_EQ(t.srtt_us(b), 1000000);
+    EXPECT_EQ(t.order({b, a}, 0), (std::vector{a, b}));
+    // An unknown server (IPv6 too) is tried before the measured ones.
+    EXPECT_EQ(t.order({a, b, c}, 0).front(), c);
+    // The ones not chosen decay, so b is asked again in time.
+    int orders = 0;
+    while (orders < 1000 && t.order({a, b}, 0).front() == a) ++orders;
+    EXPECT_GT(orders, 300);  // 1 s decays to a's 1.2 ms in about 330 choices
+    EXPECT_LT(orders, 400);
+}
+
+TEST(Rtt, ExploresAnotherServerNowAndThen) {
+    RttTable t(RttOptions{.explore_one_in = 16});
+    const auto a = asio::ip::make_address("127.0.0.2");
+    const auto b = asio::ip::make_address("127.0.0.3");
+    t.success(a, std::chrono::microseconds(100));
+    t.success(b, std::chrono::microseconds(900000));
+    int b_first = 0;
+    for (std::uint32_t r = 0; r < 64; ++r) b_first += t.order({a, b}, r << 27) == std::vector{b, a} ? 1 : 0;
+    EXPECT_EQ(b_first, 4);  // the top 5 bits (0-31, twice) are 0 or 16 for 4 of the 64
 }

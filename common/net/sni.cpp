@@ -22,6 +22,8 @@ std::shared_ptr<asio::ssl::context> make_context(const CertificatePair& p) {
     auto ctx = make_server_tls(p.cert_file, p.key_file);
     // TLS 1.2 and 1.3 only, whatever the library's defaults allow.
     SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    // An idle connection gives its record buffers (about 34 KiB) back to the allocator.
+    SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);
     return ctx;
 }
 

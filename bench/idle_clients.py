@@ -4,11 +4,14 @@ prints "held N" on stdout; exits (closing them) when stdin closes or a line arri
 Bounded: N connections, a deadline for the whole setup, loopback addresses only.
 
     python3 bench/idle_clients.py 127.0.0.1 8080 10000 [REQUEST]
+    IDLE_TLS=1 python3 bench/idle_clients.py 127.0.0.1 8443 2000   # over TLS (no verification)
 """
 import ipaddress
 import resource
 import selectors
+import os
 import socket
+import ssl
 import sys
 import time
 
@@ -21,12 +24,19 @@ def main():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     deadline = time.monotonic() + 120
+    tls = None
+    if os.environ.get("IDLE_TLS"):
+        tls = ssl.create_default_context()
+        tls.check_hostname = False
+        tls.verify_mode = ssl.CERT_NONE
     sel = selectors.DefaultSelector()
     socks, pending = [], {}
     batch = 200  # connect in bounded batches so the listen backlog never overflows
     while len(socks) < n or pending:
         while len(socks) < n and len(pending) < batch:
             s = socket.create_connection((host, port), timeout=10)
+            if tls:
+                s = tls.wrap_socket(s)  # the handshake, blocking
             s.sendall(request)
             s.setblocking(False)
             socks.append(s)
@@ -34,7 +44,10 @@ def main():
             sel.register(s, selectors.EVENT_READ)
         for key, _ in sel.select(timeout=1):
             s = key.fileobj
-            chunk = s.recv(65536)
+            try:
+                chunk = s.recv(65536)
+            except ssl.SSLWantReadError:
+                continue
             if not chunk:
                 sys.exit(f"idle_clients: server closed a connection after {len(socks)}")
             buf = pending[s] + chunk

@@ -29,7 +29,16 @@ void Config::bind(app::Daemon& d) {
           "a file held in memory is served this long (ms) without checking it again on disk (0: check every hit)");
     o.add("", "httpd.max_connections", max_connections, "connection limit");
     o.add("", "httpd.max_per_address", max_per_address, "connection limit per client address");
+    o.add("--listen-tls", "httpd.listen_tls", listen_tls, "HTTPS listen address HOST:PORT (repeatable)");
+    o.add("", "httpd.tls_handshake_timeout_ms", tls_handshake_timeout_ms, "time to finish a TLS handshake");
     o.allow_key("httpd.vhost");
+    o.add("--shop", "shop.enabled", shop.enabled, "serve the cookie shop demo");
+    o.add("", "shop.path", shop.path, "URL path of the cookie shop");
+    o.add("--shop-store", "shop.store", shop.store, "the cookie shop's back-end table (file)");
+    o.add("", "shop.max_rows", shop.limits.max_rows, "visitors kept by the cookie shop");
+    o.add("", "shop.max_cart", shop.limits.max_cart, "items in one cart");
+    o.add("", "shop.max_cookie_bytes", shop.max_cookie_bytes, "largest Cookie field the shop reads (400)");
+    o.add("", "shop.cookie_max_age", shop.cookie_max_age, "lifetime of the shop's cookie in seconds");
 }
 
 void Config::finish(app::Daemon& d) {
@@ -37,6 +46,11 @@ void Config::finish(app::Daemon& d) {
     // Paths in the file are relative to the file; paths given as flags to the working directory.
     root = d.config_path(root, "--root");
     if (access_log != "-") access_log = d.config_path(access_log, "--access-log");
+    shop.store = d.config_path(shop.store, "--shop-store");
+    if (shop.enabled && (shop.path.size() < 2 || shop.path[0] != '/' || shop.path.back() == '/'))
+        throw app::ConfigError(file + ": shop.path: expected a path like \"/shop\"");
+    if (shop.limits.max_rows == 0 || shop.limits.max_cart == 0)
+        throw app::ConfigError(file + ": shop.max_rows and shop.max_cart must be at least 1");
     vhosts.clear();
     if (const auto* node = app::find_key(d.config(), "httpd.vhost")) {
         const auto* arr = node->as_array();
@@ -55,6 +69,14 @@ void Config::finish(app::Daemon& d) {
                 vh.names.push_back(*s);
             }
             if (vh.names.empty()) throw app::ConfigError(file + ": httpd.vhost.names: expected host names");
+            auto cert = (*t)["tls_cert"].value<std::string>();
+            auto key = (*t)["tls_key"].value<std::string>();
+            if (cert.has_value() != key.has_value())
+                throw app::ConfigError(file + ": httpd.vhost: tls_cert and tls_key go together");
+            if (cert) {
+                vh.tls_cert = app::path_in_file(file, *cert);
+                vh.tls_key = app::path_in_file(file, *key);
+            }
             vhosts.push_back(std::move(vh));
         }
     }

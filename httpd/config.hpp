@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/daemon.hpp"
+#include "httpd/shop_store.hpp"
 
 namespace httpd {
 
@@ -14,6 +15,18 @@ namespace httpd {
 struct VirtualHost {
     std::vector<std::string> names;
     std::string root;
+    std::string tls_cert{};  ///< tls_cert = "...": this host's certificate chain (PEM), chosen by SNI
+    std::string tls_key{};   ///< tls_key = "...": its private key (PEM)
+};
+
+/// The cookie shop ([shop]; see httpd/shop.hpp).
+struct ShopConfig {
+    bool enabled = false;                 ///< shop.enabled
+    std::string path = "/shop";           ///< shop.path: the shop's page; /add and /remove below it
+    std::string store = "shop.tsv";       ///< shop.store: the back-end table (file)
+    ShopLimits limits{};                  ///< shop.max_rows, shop.max_cart
+    std::size_t max_cookie_bytes = 4096;  ///< shop.max_cookie_bytes: a longer Cookie field is a 400
+    unsigned cookie_max_age = 2592000;    ///< shop.cookie_max_age (seconds; 30 days)
 };
 
 struct Config {
@@ -39,9 +52,12 @@ struct Config {
     unsigned send_timeout_ms = 60000;            ///< httpd.send_timeout_ms
     std::size_t cache_entries = 4096;            ///< httpd.cache_entries: metadata cache per thread
     std::size_t cache_file_max = 64 * 1024;      ///< httpd.cache_file_max: files up to this are kept in memory
-    unsigned cache_valid_ms = 100;  ///< httpd.cache_valid_ms: a file in memory is trusted this long without fstatat
-    std::size_t max_connections = 10000;  ///< httpd.max_connections
-    std::size_t max_per_address = 1024;   ///< httpd.max_per_address
+    unsigned cache_valid_ms = 100;               ///< httpd.cache_valid_ms: a file in memory is trusted this long
+    std::size_t max_connections = 10000;         ///< httpd.max_connections
+    std::size_t max_per_address = 1024;          ///< httpd.max_per_address
+    std::vector<std::string> listen_tls;         ///< --listen-tls HOST:PORT (repeatable), httpd.listen_tls
+    unsigned tls_handshake_timeout_ms = 10000;   ///< httpd.tls_handshake_timeout_ms: then close
+    ShopConfig shop;                             ///< [shop]
 
     /// Binds every scalar key to a flag and/or TOML key.
     void bind(app::Daemon& d);

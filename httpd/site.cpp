@@ -19,6 +19,7 @@
 #include "http/url.hpp"
 #include "httpd/conditional.hpp"
 #include "httpd/files.hpp"
+#include "httpd/shop.hpp"
 
 namespace httpd {
 
@@ -77,6 +78,13 @@ Site::Site(const Config& cfg) : cfg_(cfg) {
         Root r{{}, vh.root, open_root(vh.root), g_root_ids++};
         for (const auto& n : vh.names) r.names.push_back(ascii_lower(n));
         roots_.push_back(std::move(r));
+    }
+    if (cfg_.shop.enabled) {
+        try {
+            shop_ = std::make_unique<Shop>(cfg_.shop);
+        } catch (const std::runtime_error& e) {
+            throw app::ConfigError(std::string("shop.store: ") + e.what());
+        }
     }
     reopen_log();
 }
@@ -151,6 +159,11 @@ std::string Site::allow_for(const std::string& url) const {
 bool Site::refuse_early(const http::ServerRequest& rq, http::Response& resp) const {
     const http::Request& req = rq.head;
     using http::Method;
+    if (shop_ && shop_->owns(req.path())) {
+        if (req.method == Method::get || req.method == Method::head || req.method == Method::post) return false;
+        shop_->handle(rq, resp);
+        return true;
+    }
     if (req.method != Method::post && req.method != Method::put && req.method != Method::del) {
         if (req.method != Method::other) return false;
         handle(rq, resp);
@@ -175,6 +188,10 @@ void Site::handle(const http::ServerRequest& rq, http::Response& resp) const {
     if (req.method == Method::other) {
         // RFC 9110 9.1: a method we do not implement.
         http::set_error(resp, 501, "Method not implemented.");
+        return;
+    }
+    if (shop_ && shop_->owns(req.path())) {
+        shop_->handle(rq, resp);
         return;
     }
     if (req.method == Method::options && req.target == "*") {

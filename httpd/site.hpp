@@ -16,6 +16,7 @@
 namespace httpd {
 
 class FileCache;
+class Shop;
 
 class Site {
 public:
@@ -54,7 +55,8 @@ private:
 
     Config cfg_;
     MimeTypes mime_;
-    std::vector<Root> roots_;  // roots_[0] is the default
+    std::vector<Root> roots_;     // roots_[0] is the default
+    std::unique_ptr<Shop> shop_;  // shop.enabled only
     std::atomic<int> log_fd_{-1};
     std::mutex retired_mu_;
     std::vector<int> retired_fds_;  // old log descriptors: a worker may still be writing to one

@@ -28,6 +28,7 @@ struct ServerRequest {
     std::uint64_t session_id = 0;  ///< the connection's id (logs, transcripts)
     std::size_t index = 0;         ///< 1 for the first request on the connection
     bool tracing = false;          ///< the driver writes a transcript (--trace): Response::note is shown
+    bool tls = false;              ///< the request came over TLS (https; e.g. cookies get Secure)
 };
 
 /// What a handler answers. The driver adds Date, Server, Content-Length and Connection,

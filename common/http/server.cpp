@@ -112,6 +112,7 @@ private:
     net::task<std::uint64_t> write_response(bool head_only, int version_minor, bool keep, net::error_code& ec);
     net::task<void> fail(int status, std::string_view detail, const Request* req = nullptr);
     net::task<void> linger();
+    net::task<void> close_send();
     void log(const Request* req, int status, std::uint64_t bytes, std::time_t t) const {
         if (opts_.log) opts_.log(LogEntry{peer_, req, status, bytes, t});
     }
@@ -279,7 +280,7 @@ net::task<void> Session::fail(int status, std::string_view detail, const Request
 // RFC 9112 9.6: close in stages so that unread client bytes do not turn our last response
 // into a reset: half-close, then read and discard for a short, bounded time.
 net::task<void> Session::linger() {
-    s_.shutdown_send();
+    co_await close_send();
     s_.expires_after(kLingerTime);
     std::size_t discarded = 0;
     reader_.clear();
@@ -352,7 +353,7 @@ net::task<bool> Session::receive_body(const Request& req, std::time_t started, s
 // ServerOptions::before_body: returns true if it answered (and the connection is done).
 net::task<bool> Session::answer_early(const Request& req, std::time_t started) {
     resp_.clear();
-    const ServerRequest sr{req, {}, peer_, s_.id(), served_, trace_ != nullptr};
+    const ServerRequest sr{req, {}, peer_, s_.id(), served_, trace_ != nullptr, s_.is_tls()};
     if (!opts_.before_body(sr, resp_)) co_return false;
     net::error_code ec;
     const auto bytes = co_await write_response(req.method == Method::head, req.version_minor, false, ec);
@@ -366,7 +367,7 @@ net::task<void> Session::handle(const Request& req) {
     resp_.clear();
     bool handler_failed = false;
     try {
-        const ServerRequest sr{req, body_, peer_, s_.id(), served_, trace_ != nullptr};
+        const ServerRequest sr{req, body_, peer_, s_.id(), served_, trace_ != nullptr, s_.is_tls()};
         co_await handler_(sr, resp_);
     } catch (const std::exception&) {
         handler_failed = true;
@@ -393,8 +394,18 @@ net::task<bool> Session::finish(const Request& req, std::time_t started, std::si
     if (keep) co_return true;
     // Pipelined bytes after a closing response are dropped; linger so they do not reset it.
     if (!reader_.empty()) co_await linger();
-    else s_.shutdown_send();
+    else co_await close_send();
     co_return false;
+}
+
+// No more data from us: over TLS, close_notify first (RFC 8446 6.1, so that the client can
+// tell the end from a truncation), then the TCP half-close. Under the current deadline.
+net::task<void> Session::close_send() {
+    if (s_.is_tls()) {
+        net::error_code ec;
+        co_await s_.shutdown_tls(ec, /*wait_for_peer=*/false);
+    }
+    s_.shutdown_send();
 }
 
 // RFC 9112 9.3: one request after another on the connection, each read, handled, answered.

@@ -404,10 +404,15 @@ task<void> Stream::start_tls(asio::ssl::context& ctx, error_code& ec, bool sessi
 
 bool Stream::is_tls() const { return impl_->tls != nullptr; }
 
-task<void> Stream::shutdown_tls(error_code& ec) {
+task<void> Stream::shutdown_tls(error_code& ec, bool wait_for_peer) {
     auto self = impl_;
     ec = {};
     if (!self->tls) co_return;
+    // Marking the peer's close_notify as received makes SSL_shutdown finish once ours is sent.
+    if (!wait_for_peer) {
+        SSL* ssl = self->tls->native_handle();
+        SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+    }
     std::tie(ec) = co_await self->tls->async_shutdown(as_tuple(use_awaitable));
     self->fix(ec);
 }

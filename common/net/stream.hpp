@@ -74,8 +74,9 @@ public:
     [[nodiscard]] bool is_tls() const;
     /// TLS: sends close_notify and waits, under the deadline, for the peer's (an FTP data
     /// connection's end of file, RFC 4217 12.6). Errors: eof or stream_truncated when the peer
-    /// just closes, timed_out. Plain: nothing.
-    [[nodiscard]] task<void> shutdown_tls(error_code& ec);
+    /// just closes, timed_out. Plain: nothing. Without `wait_for_peer` it returns once ours is
+    /// written (HTTPS, RFC 8446 6.1: the closing side need not wait for the reply).
+    [[nodiscard]] task<void> shutdown_tls(error_code& ec, bool wait_for_peer = true);
     /// "TLSv1.3 TLS_AES_256_GCM_SHA384" after a handshake, "" before (for transcripts and logs).
     [[nodiscard]] std::string tls_description() const;
 

@@ -627,6 +627,16 @@ struct Proxy::Impl {
         const auto sent = net::Clock::now();
         http::ClientResponse r;
         const auto e = co_await http::fetch(origin, req, false, true, limits, r);
+        // RFC 5861 4: stale-if-error lets a stale entry stand in for a failed origin (not
+        // with must-revalidate), for the 5xx answers as for the failures.
+        if (stale && (e != http::ClientError::none || r.status >= 500) && !stale->must_revalidate) {
+            const auto cc = cache_control(field(stale->fields, "cache-control"));
+            if (auto sie = seconds(cc, "stale-if-error");
+                sie && stale->age(net::Clock::now()) < stale->lifetime + *sie) {
+                serve_entry(rq, resp, *stale, "STALE");
+                co_return;
+            }
+        }
         if (e != http::ClientError::none) {
             spdlog::info("proxy: GET {}: {}", rq.head.target, http::to_string(e));
             fail(resp, e);

@@ -169,6 +169,26 @@ class Proxy(unittest.TestCase):
         finally:
             o.close()
 
+    def test_stale_if_error(self):
+        state = {"n": 0}
+
+        def answer(c, _):
+            state["n"] += 1
+            if state["n"] == 1:
+                c.sendall(b'HTTP/1.1 200 OK\r\nCache-Control: max-age=0, stale-if-error=600\r\nETag: "e1"\r\n'
+                          b"Content-Length: 5\r\n\r\nolder")
+            else:
+                c.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")
+        o = FakeOrigin(answer)
+        try:
+            url = f"http://127.0.0.1:{o.port}/sie"
+            self.assertEqual(self.curl(url)[1]["x-cache"], "MISS")
+            s, h, b = self.curl(url)
+            self.assertEqual((s, h["x-cache"], b), (200, "STALE", "older"))
+            self.assertEqual(o.count, 2)
+        finally:
+            o.close()
+
     def test_concurrent_misses_cost_one(self):
         def slow(c, _):
             time.sleep(0.5)

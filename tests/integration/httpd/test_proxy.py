@@ -269,6 +269,16 @@ class Proxy(unittest.TestCase):
             self.assertEqual(resp.headers["X-Cache"], "HIT")
         self.assertEqual(len(origin_requests("/tools.txt", self.log)), 1)
 
+    def test_reverse_proxy_upstream(self):
+        self.put("rev.txt", "through the reverse proxy\n")
+        with Daemon("httpd", "--root", self.base, "--upstream", f"http://127.0.0.1:{self.oport}") as d:
+            url = f"http://127.0.0.1:{hu.port_of(d)}/rev.txt"
+            for want in ("MISS", "HIT"):
+                r = run(CURL + ["-i", url])
+                self.assertIn("through the reverse proxy", r.stdout)
+                self.assertIn(f"X-Cache: {want}", r.stdout)
+        self.assertEqual(len(origin_requests("/rev.txt", self.log)), 1)
+
 
 class Allow(unittest.TestCase):
     def test_outside_allow_list_gets_403(self):

@@ -230,6 +230,24 @@ public:
         std::lock_guard lock(mu_);
         if (auto it = index_.find(key); it != index_.end()) erase(it);
     }
+    // Every variant stored for a URI key; returns how many went.
+    std::size_t purge(const std::string& base) {
+        std::lock_guard lock(mu_);
+        std::size_t n = 0;
+        for (auto it = index_.begin(); it != index_.end();) {
+            const auto& k = it->first;
+            if (k == base ||
+                (k.size() > base.size() && k.compare(0, base.size(), base) == 0 && k[base.size()] == '\n')) {
+                auto next = std::next(it);
+                erase(it);
+                it = next;
+                ++n;
+            } else {
+                ++it;
+            }
+        }
+        return n;
+    }
     std::string vary(const std::string& uri) {
         std::lock_guard lock(mu_);
         auto it = vary_.find(uri);
@@ -522,6 +540,17 @@ struct Proxy::Impl {
                 co_return;
             }
             uri = "http://" + target->host + ":" + std::to_string(target->port) + target->path;
+        }
+        // PURGE (Squid, Varnish, nginx): drops the stored variants of a URI; allowed clients only.
+        if (rq.head.method_token == "PURGE") {
+            const auto n = cache.purge("GET " + uri);
+            if (n == 0) {
+                http::set_error(resp, 404, "not in the cache");
+            } else {
+                resp.add_header("Content-Type", "text/plain");
+                resp.body = "purged " + std::to_string(n) + "\n";
+            }
+            co_return;
         }
         // RFC 9110 7.6.2: Max-Forwards on TRACE and OPTIONS; 0 means we answer.
         std::optional<std::uint64_t> max_forwards;

@@ -129,6 +129,15 @@ class Proxy(unittest.TestCase):
         self.assertEqual((s, h["x-cache"]), (304, "HIT"))
         self.assertEqual(len(origin_requests("/hit.txt", self.log)), 1)
 
+    def test_purge(self):
+        url = self.put("purge.txt", "purge me\n")
+        self.assertEqual(self.curl(url)[1]["x-cache"], "MISS")
+        self.assertEqual(self.curl(url)[1]["x-cache"], "HIT")
+        self.assertEqual(self.curl(url, "-X", "PURGE")[0], 200)
+        self.assertEqual(self.curl(url, "-X", "PURGE")[0], 404)
+        self.assertEqual(self.curl(url)[1]["x-cache"], "MISS")
+        self.assertEqual(len(origin_requests("/purge.txt", self.log)), 2)
+
     def test_stale_hit_costs_one_conditional_request(self):
         url = self.put("stale.txt", "fresh for no time\n", old=False)  # Last-Modified now: lifetime 0
         self.assertEqual(self.curl(url)[1]["x-cache"], "MISS")

@@ -10,10 +10,14 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <list>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <unordered_map>
 
 #include "dns/resolver.hpp"
@@ -22,6 +26,7 @@
 #include "http/date.hpp"
 #include "http/message.hpp"
 #include "http/text.hpp"
+#include "net/blocking.hpp"
 #include "net/cidr.hpp"
 #include "net/endpoint.hpp"
 
@@ -40,6 +45,7 @@ void ProxyConfig::bind(app::Daemon& d) {
     o.add("", "proxy.body_timeout_ms", body_timeout_ms, "origin response body timeout (504)");
     o.add("", "proxy.max_object_size", max_object_size, "largest response stored in the cache");
     o.add("", "proxy.max_response", max_response, "largest origin body relayed (502 above)");
+    o.add("--cache-dir", "proxy.cache_dir", cache_dir, "directory where cache entries are kept across restarts");
     o.add("--cache-size", "proxy.cache_size", cache_size, "bytes of responses held in the cache (LRU)");
 }
 
@@ -202,11 +208,85 @@ std::uint64_t freshness(const Fields& f, const std::map<std::string, std::string
 
 }  // namespace
 
+// The disk form of an entry: a header line of numbers, the key, the fields, the body.
+std::string serialize(const Entry& e) {
+    const auto wall =
+        std::time(nullptr) - std::chrono::duration_cast<std::chrono::seconds>(net::Clock::now() - e.stored).count();
+    std::ostringstream o;
+    o << "NSCACHE1 " << e.status << ' ' << e.lifetime << ' ' << e.initial_age << ' ' << wall << ' ' << e.no_cache << ' '
+      << e.must_revalidate << ' ' << e.fields.size() << ' ' << e.key.size() << ' ' << e.etag.size() << ' '
+      << e.last_modified.size() << ' ' << e.body.size() << '\n'
+      << e.key << e.etag << e.last_modified;
+    for (const auto& [n, v] : e.fields) o << n.size() << ' ' << v.size() << '\n' << n << v;
+    o << e.body;
+    return o.str();
+}
+
+std::optional<Entry> deserialize(const std::string& data) {
+    std::istringstream in(data);
+    std::string magic;
+    Entry e;
+    long long wall = 0;
+    std::size_t nfields = 0, klen = 0, elen = 0, llen = 0, blen = 0;
+    in >> magic >> e.status >> e.lifetime >> e.initial_age >> wall >> e.no_cache >> e.must_revalidate >> nfields >>
+        klen >> elen >> llen >> blen;
+    if (!in || magic != "NSCACHE1" || in.get() != '\n' || nfields > 1000) return std::nullopt;
+    auto take = [&](std::size_t n, std::string& out) {
+        out.resize(n);
+        return static_cast<bool>(in.read(out.data(), static_cast<std::streamsize>(n)));
+    };
+    if (!take(klen, e.key) || !take(elen, e.etag) || !take(llen, e.last_modified)) return std::nullopt;
+    for (std::size_t i = 0; i < nfields; ++i) {
+        std::size_t nl = 0, vl = 0;
+        in >> nl >> vl;
+        if (!in || in.get() != '\n' || nl > 65536 || vl > 65536) return std::nullopt;
+        std::string n, v;
+        if (!take(nl, n) || !take(vl, v)) return std::nullopt;
+        e.fields.emplace_back(std::move(n), std::move(v));
+    }
+    if (!take(blen, e.body) || in.peek() != std::char_traits<char>::eof()) return std::nullopt;
+    const auto ago = std::max<long long>(0, static_cast<long long>(std::time(nullptr)) - wall);
+    e.stored = net::Clock::now() - std::chrono::seconds(ago);
+    return e;
+}
+
+// A file name per key: FNV-1a of the key in hex (collisions: the key inside is checked).
+std::string file_of(const std::string& key) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
 // The shared cache: entries by key, most recently used first, bytes capped; the Vary field
 // names last seen for each URI; fetches in progress, so that concurrent misses wait for one.
 class ProxyCache {
 public:
-    explicit ProxyCache(std::uint64_t cap) : cap_(cap) {}
+    explicit ProxyCache(std::uint64_t cap, std::string dir = {}) : cap_(cap), dir_(std::move(dir)) {}
+
+    // Loads every entry file of the cache directory (at start, before serving).
+    void load() {
+        if (dir_.empty()) return;
+        std::error_code ec;
+        std::filesystem::create_directories(dir_, ec);
+        for (const auto& f : std::filesystem::directory_iterator(dir_, ec)) {
+            const auto path = f.path();
+            if (path.extension() == ".tmp") {
+                std::filesystem::remove(path, ec);
+                continue;
+            }
+            std::ifstream in(path, std::ios::binary);
+            std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            auto e = deserialize(data);
+            if (!e || file_of(e->key) != path.filename().string()) {
+                std::filesystem::remove(path, ec);
+                continue;
+            }
+            insert(std::move(*e), false);
+        }
+        if (!index_.empty()) spdlog::info("proxy cache: {} entries loaded from {}", index_.size(), dir_);
+    }
 
     std::optional<Entry> find(const std::string& key) {
         std::lock_guard lock(mu_);
@@ -217,10 +297,30 @@ public:
     }
     void store(Entry e) {
         std::lock_guard lock(mu_);
+        insert(std::move(e), true);
+    }
+    void insert(Entry e, bool write) {
         e.bytes = e.body.size() + e.key.size() + 256;
         for (const auto& [n, v] : e.fields) e.bytes += n.size() + v.size();
-        if (auto it = index_.find(e.key); it != index_.end()) erase(it);
+        // A replaced entry's file is overwritten by the rename below, not removed (the pool's
+        // jobs may run in any order).
+        if (e.bytes > cap_) write = false;
+        if (auto it = index_.find(e.key); it != index_.end()) erase(it, !write);
         if (e.bytes > cap_) return;
+        if (write && !dir_.empty()) {
+            // tmp + rename on the blocking pool: a reader never sees half a file.
+            auto job = [path = dir_ + "/" + file_of(e.key), data = serialize(e)] {
+                const std::string tmp = path + ".tmp";
+                {
+                    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+                    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+                    if (!out.flush()) return;
+                }
+                std::error_code ec;
+                std::filesystem::rename(tmp, path, ec);
+            };
+            asio::post(net::detail::blocking_pool(), std::move(job));
+        }
         lru_.push_front(std::move(e));
         index_[lru_.front().key] = lru_.begin();
         used_ += lru_.front().bytes;
@@ -290,13 +390,21 @@ public:
     }
 
 private:
-    void erase(std::unordered_map<std::string, std::list<Entry>::iterator>::iterator it) {
+    void erase(std::unordered_map<std::string, std::list<Entry>::iterator>::iterator it, bool unlink = true) {
+        if (unlink && !dir_.empty()) {
+            auto job = [path = dir_ + "/" + file_of(it->first)] {
+                std::error_code ec;
+                std::filesystem::remove(path, ec);
+            };
+            asio::post(net::detail::blocking_pool(), std::move(job));
+        }
         used_ -= it->second->bytes;
         lru_.erase(it->second);
         index_.erase(it);
     }
     std::mutex mu_;
     std::uint64_t cap_;
+    std::string dir_;
     std::uint64_t used_ = 0;
     std::list<Entry> lru_;
     std::unordered_map<std::string, std::list<Entry>::iterator> index_;
@@ -312,7 +420,8 @@ struct Proxy::Impl {
     http::ClientLimits limits;
     ProxyCache cache;
 
-    explicit Impl(const ProxyConfig& c) : cfg(c), cache(c.cache_size) {
+    explicit Impl(const ProxyConfig& c) : cfg(c), cache(c.cache_size, c.cache_dir) {
+        cache.load();
         std::string err;
         auto list =
             net::CidrList::parse(cfg.allow.empty() ? std::vector<std::string>{"127.0.0.0/8", "::1"} : cfg.allow, err);

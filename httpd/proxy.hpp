@@ -25,6 +25,7 @@ struct ProxyConfig {
     unsigned body_timeout_ms = 60000;          ///< proxy.body_timeout_ms: the whole origin body (504 after)
     std::uint64_t max_object_size = 8u << 20;  ///< proxy.max_object_size: larger responses are not stored
     std::uint64_t max_response = 64u << 20;    ///< proxy.max_response: larger origin bodies get 502
+    std::string cache_dir;                     ///< --cache-dir, proxy.cache_dir: entries kept across restarts
     std::uint64_t cache_size = 64u << 20;      ///< --cache-size, proxy.cache_size: bytes held, LRU
 
     void bind(app::Daemon& d);

@@ -288,6 +288,20 @@ class Proxy(unittest.TestCase):
                 self.assertIn(f"X-Cache: {want}", r.stdout)
         self.assertEqual(len(origin_requests("/rev.txt", self.log)), 1)
 
+    def test_restart_keeps_the_disk_cache(self):
+        url = self.put("disk.txt", "kept on disk\n")
+        cdir = os.path.join(self.base, "cache")
+        args = ("--root", self.base, "--proxy", "--cache-dir", cdir)
+        with Daemon("httpd", *args) as d:
+            r = run(CURL + ["-i", "-x", f"127.0.0.1:{hu.port_of(d)}", url])
+            self.assertIn("X-Cache: MISS", r.stdout)
+            wait_until(lambda: any(not f.endswith(".tmp") for f in os.listdir(cdir)) if os.path.isdir(cdir) else False)
+        with Daemon("httpd", *args) as d:
+            r = run(CURL + ["-i", "-x", f"127.0.0.1:{hu.port_of(d)}", url])
+            self.assertIn("X-Cache: HIT", r.stdout)
+            self.assertIn("kept on disk", r.stdout)
+        self.assertEqual(len(origin_requests("/disk.txt", self.log)), 1)
+
 
 class Allow(unittest.TestCase):
     def test_outside_allow_list_gets_403(self):

@@ -5,6 +5,7 @@
 #include "http/server.hpp"
 #include "httpd/config.hpp"
 #include "httpd/https.hpp"
+#include "httpd/proxy.hpp"
 #include "httpd/site.hpp"
 
 namespace {
@@ -62,8 +63,11 @@ int main(int argc, char** argv) {
     app::Daemon d("httpd", "HTTP/1.1 origin server: static files, virtual hosts, PUT/DELETE, forms");
     httpd::Config cfg;
     cfg.bind(d);
+    httpd::ProxyConfig proxy_cfg;
+    proxy_cfg.bind(d);
     d.set_default_listen({"127.0.0.1:8080"});
     std::unique_ptr<httpd::Site> site;
+    std::unique_ptr<httpd::Proxy> proxy;
     http::ServerOptions opts;
     http::ServerOptions tls_opts;
     http::Handler handler;
@@ -72,9 +76,14 @@ int main(int argc, char** argv) {
         cfg.finish(daemon);
         site = std::make_unique<httpd::Site>(cfg);
         opts = server_options(cfg, *site);
-        handler = [s = site.get()](const http::ServerRequest& rq, http::Response& resp) -> net::task<void> {
+        if (proxy_cfg.enabled || !proxy_cfg.upstream.empty()) proxy = std::make_unique<httpd::Proxy>(proxy_cfg);
+        handler = [s = site.get(), p = proxy.get()](const http::ServerRequest& rq,
+                                                    http::Response& resp) -> net::task<void> {
+            if (p != nullptr && p->wants(rq)) {
+                co_await p->handle(rq, resp);
+                co_return;
+            }
             s->handle(rq, resp);
-            co_return;
         };
         auto eps = rt.add_tcp({.name = "http",
                                .listen = daemon.listen(),

@@ -17,6 +17,17 @@ CURL = ["curl", "-s", "--max-time", "20"]
 OLD = time.time() - 10 * 86400  # heuristic freshness: 10% of 10 days
 
 
+def established_to(port):
+    """Established TCP connections whose local port is `port` (the server's side), from /proc."""
+    n = 0
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            if int(fields[1].split(":")[1], 16) == port and fields[3] == "01":
+                n += 1
+    return n
+
+
 class FakeOrigin:
     """Answers each request with `behaviour(conn, head)`; counts the requests it read."""
 
@@ -199,14 +210,20 @@ class Proxy(unittest.TestCase):
             o.close()
 
     def test_concurrent_misses_cost_one(self):
-        def slow(c, _):
-            time.sleep(0.5)
+        # The origin holds its answer until all ten clients are connected to the proxy, so the
+        # ten misses overlap (bounded: it answers after 10 s in any case).
+        release = threading.Event()
+
+        def held(c, _):
+            release.wait(10)
             c.sendall(b"HTTP/1.1 200 OK\r\nCache-Control: max-age=600\r\nContent-Length: 4\r\n\r\nslow")
-        o = FakeOrigin(slow)
+        o = FakeOrigin(held)
         try:
             url = f"http://127.0.0.1:{o.port}/c"
             procs = [subprocess.Popen(CURL + ["-x", self.px, url], stdout=subprocess.PIPE, text=True)
                      for _ in range(10)]
+            self.assertTrue(wait_until(lambda: established_to(self.pport) >= 10, timeout=10))
+            release.set()
             outs = [p.communicate(timeout=20)[0] for p in procs]
             self.assertEqual(outs, ["slow"] * 10)
             self.assertEqual(o.count, 1)

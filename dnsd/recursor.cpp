@@ -336,6 +336,24 @@ void Recursor::learn(const Classified& c, std::uint16_t qtype) {
     }
 }
 
+bool Recursor::spend_query(Work& w, const std::string& question, CacheClock::time_point now,
+                           dns::ExchangeOptions& eo) const {
+    if (w.queries >= opts_.max_queries || now >= w.deadline) {
+        net::trace_line("   -- work budget exhausted for " + question);
+        return false;
+    }
+    ++w.queries;
+    eo.timeout =
+        std::min(opts_.upstream_timeout, std::chrono::duration_cast<std::chrono::milliseconds>(w.deadline - now));
+    eo.edns_size = opts_.edns_size;
+    return true;
+}
+
+void Recursor::note_rtt(const asio::ip::address& addr, dns::ExchangeStatus status, CacheClock::time_point sent) {
+    if (status == dns::ExchangeStatus::timeout) rtt_.timeout(addr);
+    else rtt_.success(addr, std::chrono::duration_cast<std::chrono::microseconds>(CacheClock::now() - sent));
+}
+
 net::task<bool> Recursor::forward(dns::Name qname, std::uint16_t qtype, Work& w, Classified& out) {
     std::vector<asio::ip::address> addrs;
     for (const auto& f : opts_.forwarders)
@@ -346,21 +364,13 @@ net::task<bool> Recursor::forward(dns::Name qname, std::uint16_t qtype, Work& w,
         for (const auto& server : opts_.forwarders) {
             if (server.address() != addr) continue;
             const auto now = CacheClock::now();
-            if (w.queries >= opts_.max_queries || now >= w.deadline) {
-                net::trace_line("   -- work budget exhausted for " + question);
-                co_return false;
-            }
-            ++w.queries;
             dns::ExchangeOptions eo;
-            eo.timeout = std::min(opts_.upstream_timeout,
-                                  std::chrono::duration_cast<std::chrono::milliseconds>(w.deadline - now));
-            eo.edns_size = opts_.edns_size;
+            if (!spend_query(w, question, now, eo)) co_return false;
             eo.rd = true;
             dns::Name q = qname;
             dns::ExchangeResult r = co_await dns::exchange(server, q, qtype, eo);
             std::string line = "   => " + net::to_string(server) + " " + question + ": ";
-            if (r.status == dns::ExchangeStatus::timeout) rtt_.timeout(addr);
-            else rtt_.success(addr, std::chrono::duration_cast<std::chrono::microseconds>(CacheClock::now() - now));
+            note_rtt(addr, r.status, now);
             if (r.status != dns::ExchangeStatus::ok) {
                 net::trace_line(line + (r.status == dns::ExchangeStatus::timeout ? "timeout" : "error"));
                 continue;
@@ -428,20 +438,12 @@ net::task<bool> Recursor::iterate(dns::Name qname, std::uint16_t qtype, Work& w,
             rtt_.order(zs.addresses, static_cast<std::uint32_t>(dns::random_id()) << 16 | dns::random_id());
         for (const auto& addr : order) {
             const auto now = CacheClock::now();
-            if (w.queries >= opts_.max_queries || now >= w.deadline) {
-                net::trace_line("   -- work budget exhausted for " + question);
-                co_return false;
-            }
-            ++w.queries;
             dns::ExchangeOptions eo;
-            eo.timeout = std::min(opts_.upstream_timeout,
-                                  std::chrono::duration_cast<std::chrono::milliseconds>(w.deadline - now));
-            eo.edns_size = opts_.edns_size;
+            if (!spend_query(w, question, now, eo)) co_return false;
             const net::udp::endpoint server(addr, opts_.upstream_port);
             dns::Name q = asked;
             dns::ExchangeResult r = co_await dns::exchange(server, q, atype, eo);
-            if (r.status == dns::ExchangeStatus::timeout) rtt_.timeout(addr);
-            else rtt_.success(addr, std::chrono::duration_cast<std::chrono::microseconds>(CacheClock::now() - now));
+            note_rtt(addr, r.status, now);
             std::string line = "   -> " + net::to_string(addr) + " " + asked_text + ": ";
             if (r.status != dns::ExchangeStatus::ok) {
                 net::trace_line(line + (r.status == dns::ExchangeStatus::timeout ? "timeout" : "error"));

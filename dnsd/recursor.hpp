@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "dns/exchange.hpp"
 #include "dns/message.hpp"
 #include "dnsd/cache.hpp"
 #include "dnsd/iterate.hpp"
@@ -71,6 +72,12 @@ private:
     struct Pending;
     enum class CacheStep : std::uint8_t { done, moved, miss };
 
+    /// Counts one more upstream query against `w`'s budget and sets `eo`'s timeout and EDNS
+    /// size; false (with a trace line naming `question`) once the budget is spent.
+    [[nodiscard]] bool spend_query(Work& w, const std::string& question, CacheClock::time_point now,
+                                   dns::ExchangeOptions& eo) const;
+    /// Feeds an exchange with `addr` begun at `sent` to the RTT table.
+    void note_rtt(const asio::ip::address& addr, dns::ExchangeStatus status, CacheClock::time_point sent);
     [[nodiscard]] CacheStep step_from_cache(dns::Name& name, std::uint16_t qtype, Resolution& res);
     net::task<Resolution> resolve_collapsed(const dns::Name& qname, std::uint16_t qtype);
     net::task<Resolution> resolve_name(dns::Name qname, std::uint16_t qtype, Work& w, unsigned depth);

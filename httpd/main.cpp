@@ -77,6 +77,13 @@ int main(int argc, char** argv) {
         site = std::make_unique<httpd::Site>(cfg);
         opts = server_options(cfg, *site);
         if (proxy_cfg.enabled || !proxy_cfg.upstream.empty()) proxy = std::make_unique<httpd::Proxy>(proxy_cfg);
+        // The site answers at once (files from memory or disk, forms, the shop): the driver's
+        // quick path, no coroutine. Only the proxy's requests wait on the network.
+        opts.quick = [s = site.get(), p = proxy.get()](const http::ServerRequest& rq, http::Response& resp) {
+            if (p != nullptr && p->wants(rq)) return false;
+            s->handle(rq, resp);
+            return true;
+        };
         handler = [s = site.get(), p = proxy.get()](const http::ServerRequest& rq,
                                                     http::Response& resp) -> net::task<void> {
             if (p != nullptr && p->wants(rq)) {

@@ -15,18 +15,20 @@
 namespace httpd {
 
 struct ProxyConfig {
-    bool enabled = false;                      ///< --proxy, proxy.enabled
-    std::vector<std::string> allow;            ///< --proxy-allow CIDR (repeatable), proxy.allow; default loopback
-    std::string resolver;                      ///< --resolver HOST:PORT, proxy.resolver: DNS server for origin names
-    std::string upstream;                      ///< --upstream http://HOST:PORT, proxy.upstream: reverse proxy origin
-    std::string via_name = "netsuite-httpd";   ///< proxy.via_name: pseudonym in Via
-    unsigned connect_timeout_ms = 5000;        ///< proxy.connect_timeout_ms (502 after)
-    unsigned origin_timeout_ms = 15000;        ///< proxy.origin_timeout_ms: to the response head (504 after)
-    unsigned body_timeout_ms = 60000;          ///< proxy.body_timeout_ms: the whole origin body (504 after)
-    std::uint64_t max_object_size = 8u << 20;  ///< proxy.max_object_size: larger responses are not stored
-    std::uint64_t max_response = 64u << 20;    ///< proxy.max_response: larger origin bodies get 502
-    std::string cache_dir;                     ///< --cache-dir, proxy.cache_dir: entries kept across restarts
-    std::uint64_t cache_size = 64u << 20;      ///< --cache-size, proxy.cache_size: bytes held, LRU
+    bool enabled = false;                     ///< --proxy, proxy.enabled
+    std::vector<std::string> allow;           ///< --proxy-allow CIDR (repeatable), proxy.allow; default loopback
+    std::string resolver;                     ///< --resolver HOST:PORT, proxy.resolver: DNS server for origin names
+    std::string upstream;                     ///< --upstream http://HOST:PORT, proxy.upstream: reverse proxy origin
+    std::string via_name = "netsuite-httpd";  ///< proxy.via_name: pseudonym in Via
+    std::vector<std::uint16_t> connect_ports{443};  ///< --connect-port, proxy.connect_ports: CONNECT targets
+    unsigned tunnel_idle_ms = 300000;               ///< proxy.tunnel_idle_ms: a silent tunnel is closed
+    unsigned connect_timeout_ms = 5000;             ///< proxy.connect_timeout_ms (502 after)
+    unsigned origin_timeout_ms = 15000;             ///< proxy.origin_timeout_ms: to the response head (504 after)
+    unsigned body_timeout_ms = 60000;               ///< proxy.body_timeout_ms: the whole origin body (504 after)
+    std::uint64_t max_object_size = 8u << 20;       ///< proxy.max_object_size: larger responses are not stored
+    std::uint64_t max_response = 64u << 20;         ///< proxy.max_response: larger origin bodies get 502
+    std::string cache_dir;                          ///< --cache-dir, proxy.cache_dir: entries kept across restarts
+    std::uint64_t cache_size = 64u << 20;           ///< --cache-size, proxy.cache_size: bytes held, LRU
 
     void bind(app::Daemon& d);
 };

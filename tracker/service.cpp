@@ -108,6 +108,11 @@ void add_http(app::Daemon& d, net::Runtime& rt, const ServiceConfig& cfg, const 
     opts->limits.max_body = 0;  // announces and scrapes are GETs
     opts->server_name = "netsuite-tracker";
     opts->trace_label = "tracker-http";  // beside "tracker-udp", distinct from httpd's "http"
+    // Every route answers at once: the driver's quick path, no coroutine per announce.
+    opts->quick = [tracker](const http::ServerRequest& req, http::Response& resp) {
+        respond(*tracker, req, now_ms(), resp);
+        return true;
+    };
     auto handler = std::make_shared<http::Handler>(
         [tracker](const http::ServerRequest& req, http::Response& resp) -> net::task<void> {
             respond(*tracker, req, now_ms(), resp);

@@ -55,6 +55,21 @@ inline void assign(std::vector<std::string>& t, const toml::node& n, const std::
     t = std::move(out);
 }
 
+/// A list of integers (ports): each element checked as a single one is.
+template <Integer T>
+void assign(std::vector<T>& t, const toml::node& n, const std::string& where) {
+    const auto* arr = n.as_array();
+    if (!arr) throw ConfigError(where + ": expected an array of integers");
+    std::vector<T> out;
+    for (const auto& e : *arr) assign(out.emplace_back(), e, where);
+    t = std::move(out);
+}
+
+template <class T>
+inline constexpr bool is_list = false;
+template <class T>
+inline constexpr bool is_list<std::vector<T>> = true;
+
 }  // namespace app::detail
 
 namespace app {
@@ -65,7 +80,7 @@ CLI::Option* Options::add(const std::string& flag, const std::string& key, T& ta
     if (!flag.empty()) {
         if constexpr (std::is_same_v<T, bool>) {
             opt = cli_.add_flag(flag, target, help);
-        } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+        } else if constexpr (detail::is_list<T>) {
             opt = cli_.add_option(flag, target, help);
         } else {
             opt = cli_.add_option(flag, target, help)->capture_default_str();

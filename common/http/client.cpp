@@ -76,20 +76,6 @@ Pool& pool_of(const asio::any_io_executor& ex) {
     return asio::use_service<Pool>(io->context());
 }
 
-net::task<std::optional<net::Stream>> connect(const Origin& origin, std::chrono::milliseconds timeout) {
-    auto ex = co_await asio::this_coro::executor;
-    for (const auto& ep : origin.endpoints) {
-        net::tcp::socket sock(ex);
-        asio::steady_timer timer(ex);
-        timer.expires_after(timeout);
-        auto r = co_await (sock.async_connect(ep, tuple_awaitable) || timer.async_wait(tuple_awaitable));
-        if (r.index() == 1) continue;
-        if (std::get<0>(std::get<0>(r))) continue;
-        co_return net::Stream(std::move(sock));
-    }
-    co_return std::nullopt;
-}
-
 ClientError from(const net::error_code& ec) {
     return ec == asio::error::timed_out ? ClientError::timed_out : ClientError::closed;
 }
@@ -187,6 +173,20 @@ net::task<ClientError> read_response(net::Stream& s, bool head_request, const Cl
 }
 
 }  // namespace
+
+net::task<std::optional<net::Stream>> connect(const Origin& origin, std::chrono::milliseconds timeout) {
+    auto ex = co_await asio::this_coro::executor;
+    for (const auto& ep : origin.endpoints) {
+        net::tcp::socket sock(ex);
+        asio::steady_timer timer(ex);
+        timer.expires_after(timeout);
+        auto r = co_await (sock.async_connect(ep, tuple_awaitable) || timer.async_wait(tuple_awaitable));
+        if (r.index() == 1) continue;
+        if (std::get<0>(std::get<0>(r))) continue;
+        co_return net::Stream(std::move(sock));
+    }
+    co_return std::nullopt;
+}
 
 std::string_view to_string(ClientError e) {
     switch (e) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,6 +16,7 @@
 
 #include "http/response_head.hpp"
 #include "net/asio.hpp"
+#include "net/stream.hpp"
 
 namespace http {
 
@@ -58,6 +60,10 @@ struct Origin {
     std::string key;
     std::vector<net::tcp::endpoint> endpoints;
 };
+
+/// A new connection to the first of `origin`'s endpoints that accepts within `timeout` each
+/// (a CONNECT tunnel's far end); nullopt if none does.
+[[nodiscard]] net::task<std::optional<net::Stream>> connect(const Origin& origin, std::chrono::milliseconds timeout);
 
 /// Sends `request` (a complete request head, and body if any) to `origin` and reads the
 /// response into `out`, reusing a pooled connection of this thread's io_context when one is

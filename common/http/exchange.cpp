@@ -40,6 +40,7 @@ void Response::clear() {
     file.reset();
     file_offset = file_length = 0;
     close = false;
+    takeover.reset();
     note.clear();
 }
 
@@ -51,6 +52,7 @@ void set_error(Response& r, int status, std::string_view detail) {
     r.body.clear();
     r.shared_owner.reset();
     r.shared_body = {};
+    r.takeover.reset();
     if (status_has_no_body(status)) return;
     std::string title = std::to_string(status);
     title += ' ';

@@ -33,6 +33,8 @@ struct ServerRequest {
 
 /// What a handler answers. The driver adds Date, Server, Content-Length and Connection,
 /// omits the body for HEAD and for 204/304, and closes the connection when asked or needed.
+class Takeover;  // http/server.hpp
+
 struct Response {
     int status = 200;
     /// Further header lines in wire form; fill with `add_header` (never Content-Length).
@@ -49,6 +51,10 @@ struct Response {
     std::uint64_t file_length = 0;
     /// Close the connection after this response.
     bool close = false;
+    /// With a 2xx status, the connection is handed over after the head (a CONNECT tunnel,
+    /// RFC 9110 9.3.6): the head goes without Content-Length, then the driver runs this and
+    /// closes. Ignored (dropped) with any other status.
+    std::shared_ptr<Takeover> takeover;
     /// With tracing on, one line about the answer (e.g. the tracker's announce summary) that
     /// the driver writes as a note after the response head; "" for none.
     std::string note;

@@ -110,6 +110,23 @@ private:
     net::task<bool> read_head(ParseResult& pr);
     net::task<BodyOutcome> read_body(int& status);
     net::task<std::uint64_t> write_response(bool head_only, int version_minor, bool keep, net::error_code& ec);
+    bool build_head(bool head_only, int version_minor, bool keep);
+    bool keep_alive(const Request& req) const {
+        const auto& lim = opts_.limits;
+        return req.keep_alive && !resp_.close && !s_.draining() &&
+               (lim.max_requests == 0 || served_ < lim.max_requests);
+    }
+    // The quick path (ServerOptions::quick): what became of a request tried on it.
+    enum class Quick {
+        declined,    // not taken: nothing consumed, the request goes the usual way
+        answered,    // answered and written whole; the connection stays open
+        write_rest,  // answered, written in part: write_rest() sends the rest
+        finish,      // answered, not written: finish() writes it
+    };
+    Quick try_quick(std::size_t& used, std::time_t& started, std::size_t& written);
+    net::task<bool> write_rest(const Request& req, std::time_t started, std::size_t used, std::size_t written);
+    void note_request(std::string_view head);
+    void done_with(const Request& req, std::time_t started, std::size_t used, std::uint64_t bytes);
     net::task<void> fail(int status, std::string_view detail, const Request* req = nullptr);
     net::task<void> linger();
     net::task<void> close_send();
@@ -221,14 +238,16 @@ net::task<BodyOutcome> Session::read_body(int& status) {
     }
 }
 
-net::task<std::uint64_t> Session::write_response(bool head_only, int version_minor, bool keep, net::error_code& ec) {
+// Fills out_ with the response head of resp_; returns true if a body follows it.
+bool Session::build_head(bool head_only, int version_minor, bool keep) {
     out_.clear();
     append_status_line(out_, resp_.status, 1);
     if (!opts_.server_name.empty()) append_header(out_, "Server", opts_.server_name);
     append_header(out_, "Date", t_date.get(std::time(nullptr)));
     out_ += resp_.fields;
-    // RFC 9110 8.6: no Content-Length in 1xx/204; a 304 may omit it and we do.
-    const bool no_body = status_has_no_body(resp_.status);
+    // RFC 9110 8.6: no Content-Length in 1xx/204; a 304 may omit it and we do. RFC 9110
+    // 9.3.6: none in a 2xx to CONNECT either (a tunnel follows, not a body).
+    const bool no_body = status_has_no_body(resp_.status) || resp_.takeover;
     if (!no_body) append_header(out_, "Content-Length", resp_.body_length());
     // RFC 9112 9.3/9.6: say "close" when we will close; a 1.0 client needs an explicit keep-alive.
     if (!keep) out_ += "Connection: close\r\n";
@@ -238,8 +257,11 @@ net::task<std::uint64_t> Session::write_response(bool head_only, int version_min
         trace_->server(std::string_view(out_).substr(0, out_.size() - 4));
         if (!resp_.note.empty()) trace_->note(resp_.note);
     }
+    return !no_body && !head_only && resp_.body_length() > 0;
+}
 
-    const bool send_body = !no_body && !head_only && resp_.body_length() > 0;
+net::task<std::uint64_t> Session::write_response(bool head_only, int version_minor, bool keep, net::error_code& ec) {
+    const bool send_body = build_head(head_only, version_minor, keep);
     s_.expires_after(opts_.limits.send_timeout);
     if (!send_body || !resp_.file) {
         const std::string_view body = resp_.memory_body();
@@ -291,6 +313,80 @@ net::task<void> Session::linger() {
     }
 }
 
+// Counts a request whose head has been read, and shows it in the transcript.
+void Session::note_request(std::string_view head) {
+    ++served_;
+    if (!trace_) return;
+    while (!head.empty() && (head.back() == '\n' || head.back() == '\r')) head.remove_suffix(1);
+    trace_->client(head);
+}
+
+// After a response went out whole on a connection that stays open: log, drop the request's
+// bytes and the response's body references.
+void Session::done_with(const Request& req, std::time_t started, std::size_t used, std::uint64_t bytes) {
+    log(&req, resp_.status, bytes, started);
+    resp_.file.reset();
+    resp_.shared_owner.reset();
+    reader_.consume(used);
+    release_large_buffers();
+}
+
+// The common exchange without a coroutine: a bodiless request whose head is in the buffer,
+// answered at once by ServerOptions::quick, and a response the socket takes whole.
+Session::Quick Session::try_quick(std::size_t& used, std::time_t& started, std::size_t& written) {
+    parser_.reset();
+    const ParseResult pr = parser_.parse(reader_.data());
+    if (pr.status != ParseStatus::complete) return Quick::declined;  // the usual path reads or answers it
+    const Request& req = parser_.request();
+    if (req.body != BodyKind::none) return Quick::declined;
+    resp_.clear();
+    bool handled = false;
+    try {
+        const ServerRequest sr{req, {}, peer_, s_.id(), served_ + 1, trace_ != nullptr, s_.is_tls()};
+        handled = opts_.quick(sr, resp_);
+    } catch (const std::exception&) {
+        set_error(resp_, 500);
+        resp_.close = true;
+        handled = true;
+    }
+    if (!handled) return Quick::declined;
+    note_request(reader_.data().substr(0, pr.consumed));
+    used = pr.consumed;
+    started = std::time(nullptr);
+    if (resp_.file || resp_.takeover || !keep_alive(req)) return Quick::finish;
+    const bool send_body = build_head(req.method == Method::head, req.version_minor, true);
+    const std::string_view body = resp_.memory_body();
+    const std::array<asio::const_buffer, 2> bufs{asio::buffer(out_), asio::buffer(body.data(), body.size())};
+    net::error_code ec;
+    written = s_.try_write(std::span<const asio::const_buffer>(bufs.data(), send_body ? 2 : 1), ec);
+    if (ec) return Quick::write_rest;  // would_block, or an error the async write meets again
+    done_with(req, started, used, send_body ? body.size() : 0);
+    return Quick::answered;
+}
+
+// The rest of a quick response the socket did not take at once.
+net::task<bool> Session::write_rest(const Request& req, std::time_t started, std::size_t used, std::size_t written) {
+    const bool send_body = !status_has_no_body(resp_.status) && req.method != Method::head && resp_.body_length() > 0;
+    const std::string_view body = resp_.memory_body();
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(out_), asio::buffer(body.data(), body.size())};
+    std::size_t first = 0;
+    if (written >= out_.size()) {
+        first = 1;
+        bufs[1] += written - out_.size();
+    } else {
+        bufs[0] += written;
+    }
+    net::error_code ec;
+    s_.expires_after(opts_.limits.send_timeout);
+    co_await s_.write(std::span<const asio::const_buffer>(bufs.data() + first, (send_body ? 2 : 1) - first), ec);
+    if (ec) {
+        log(&req, resp_.status, 0, started);
+        co_return false;
+    }
+    done_with(req, started, used, send_body ? body.size() : 0);
+    co_return true;
+}
+
 // Reads the next request head. Returns false when the connection ends instead (closed,
 // idle timeout, or a malformed head, answered here). `used` is the head's length.
 net::task<bool> Session::read_request(std::size_t& used) {
@@ -301,12 +397,7 @@ net::task<bool> Session::read_request(std::size_t& used) {
         co_await fail(status_for(pr.error), to_string(pr.error));
         co_return false;
     }
-    ++served_;
-    if (trace_) {
-        auto head = reader_.data().substr(0, pr.consumed);
-        while (!head.empty() && (head.back() == '\n' || head.back() == '\r')) head.remove_suffix(1);
-        trace_->client(head);
-    }
+    note_request(reader_.data().substr(0, pr.consumed));
     used = pr.consumed;
     body_.clear();
     co_return true;
@@ -368,7 +459,7 @@ net::task<void> Session::handle(const Request& req) {
     bool handler_failed = false;
     try {
         const ServerRequest sr{req, body_, peer_, s_.id(), served_, trace_ != nullptr, s_.is_tls()};
-        co_await handler_(sr, resp_);
+        if (!opts_.quick || !opts_.quick(sr, resp_)) co_await handler_(sr, resp_);
     } catch (const std::exception&) {
         handler_failed = true;
     }
@@ -380,17 +471,29 @@ net::task<void> Session::handle(const Request& req) {
 
 // Writes resp_ and logs it. Returns true if the connection stays open for another request.
 net::task<bool> Session::finish(const Request& req, std::time_t started, std::size_t used) {
-    const auto& lim = opts_.limits;
-    const bool keep =
-        req.keep_alive && !resp_.close && !s_.draining() && (lim.max_requests == 0 || served_ < lim.max_requests);
     net::error_code ec;
+    if (resp_.status / 100 != 2) resp_.takeover.reset();
+    if (resp_.takeover) {
+        // The connection becomes the tunnel's: the head, then the bytes it carries, then close.
+        (void)co_await write_response(false, req.version_minor, true, ec);
+        const auto takeover = std::move(resp_.takeover);
+        log(&req, resp_.status, 0, started);
+        if (ec) co_return false;
+        reader_.consume(used);
+        if (trace_) trace_->note("tunnel open");
+        co_await takeover->run(s_, reader_.data());
+        if (trace_) trace_->note("tunnel closed");
+        co_return false;
+    }
+    const bool keep = keep_alive(req);
     const auto bytes = co_await write_response(req.method == Method::head, req.version_minor, keep, ec);
-    log(&req, resp_.status, bytes, started);
-    resp_.file.reset();
-    resp_.shared_owner.reset();
-    if (ec) co_return false;
-    reader_.consume(used);
-    release_large_buffers();
+    if (ec) {
+        log(&req, resp_.status, bytes, started);
+        resp_.file.reset();
+        resp_.shared_owner.reset();
+        co_return false;
+    }
+    done_with(req, started, used, bytes);
     if (keep) co_return true;
     // Pipelined bytes after a closing response are dropped; linger so they do not reset it.
     if (!reader_.empty()) co_await linger();
@@ -426,6 +529,20 @@ net::task<net::Step> Session::run(bool may_park) {
             if (st != net::ReadStatus::ok) co_return done;  // EOF, reset, closed by a drain
         }
         std::size_t used = 0;  // reader bytes that belong to this request
+        if (opts_.quick && !reader_.empty()) {
+            std::time_t started = 0;
+            std::size_t written = 0;
+            const Quick q = try_quick(used, started, written);
+            if (q == Quick::answered) continue;
+            if (q == Quick::write_rest) {
+                if (!co_await write_rest(parser_.request(), started, used, written)) co_return done;
+                continue;
+            }
+            if (q == Quick::finish) {
+                if (!co_await finish(parser_.request(), started, used)) co_return done;
+                continue;
+            }
+        }
         if (!co_await read_request(used)) co_return done;
         const Request& req = parser_.request();
         const std::time_t started = std::time(nullptr);

@@ -35,6 +35,16 @@ struct ServerLimits {
 inline constexpr std::string_view kBusyReply =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
+/// What takes a connection over after a 2xx head (Response::takeover): a CONNECT tunnel.
+class Takeover {
+public:
+    virtual ~Takeover() = default;
+    /// Runs until the connection is done with; the driver closes it afterwards. `early` are
+    /// the bytes the client sent after the request head that the driver already read.
+    /// Sets its own deadlines on `client`.
+    [[nodiscard]] virtual net::task<void> run(net::Stream& client, std::string_view early) = 0;
+};
+
 /// Produces the response for one request. Runs on the connection's thread.
 using Handler = std::function<net::task<void>(const ServerRequest&, Response&)>;
 
@@ -46,6 +56,11 @@ struct ServerOptions {
     /// (and before "100 Continue"), with `body` empty. Returning true sends `resp` at once
     /// and closes the connection (the body is never read), e.g. 405 for a PUT that is not allowed.
     std::function<bool(const ServerRequest&, Response&)> before_body{};
+    /// Optional: answers a request at once when it can (a file from memory), without a
+    /// coroutine; false leaves the request to the handler. Tried first for every request; a
+    /// request without a body whose head is already buffered is then also read, answered
+    /// and written (when the socket takes the response whole) without suspending.
+    std::function<bool(const ServerRequest&, Response&)> quick{};
     /// Protocol label of transcript lines (--trace): "http #12 127.0.0.1:5000 C: GET / HTTP/1.1".
     std::string trace_label = "http";
 };

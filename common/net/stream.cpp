@@ -281,6 +281,20 @@ task<void> Stream::wait_readable(error_code& ec) {
     self->fix(ec);
 }
 
+std::size_t Stream::try_write(std::span<const asio::const_buffer> bufs, error_code& ec) {
+    if (impl_->timed_out) {
+        ec = asio::error::timed_out;
+        return 0;
+    }
+    if (impl_->tls) {
+        ec = asio::error::would_block;
+        return 0;
+    }
+    const std::size_t n = asio::write(impl_->socket, bufs, asio::transfer_all(), ec);
+    if (ec == asio::error::try_again) ec = asio::error::would_block;
+    return n;
+}
+
 task<void> Stream::write(std::string_view data, error_code& ec) {
     std::array<asio::const_buffer, 1> one{asio::buffer(data)};
     co_await write(std::span<const asio::const_buffer>(one), ec);
@@ -295,13 +309,12 @@ task<void> Stream::write(std::span<const asio::const_buffer> bufs, error_code& e
     if (!self->tls) {
         // Fast path: most replies fit in the socket buffer; write them without suspending.
         error_code wec;
-        std::size_t total = asio::buffer_size(bufs);
-        std::size_t n = asio::write(self->socket, bufs, asio::transfer_all(), wec);
-        if (!wec && n == total) {
+        std::size_t n = try_write(bufs, wec);
+        if (!wec) {
             ec = {};
             co_return;
         }
-        if (wec && wec != asio::error::would_block && wec != asio::error::try_again) {
+        if (wec != asio::error::would_block) {
             ec = wec;
             co_return;
         }

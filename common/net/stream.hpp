@@ -44,6 +44,9 @@ public:
     /// Waits until the stream is readable without consuming or buffering anything
     /// (idle connections hold no read buffer). For TLS, returns at once.
     [[nodiscard]] task<void> wait_readable(error_code& ec);
+    /// Non-blocking write of what the connection takes now of `bufs` (plain TCP; over TLS it
+    /// writes nothing and says would_block). Returns the bytes written; would_block if not all.
+    [[nodiscard]] std::size_t try_write(std::span<const asio::const_buffer> bufs, error_code& ec);
     /// Writes everything. Errors: timed_out, broken_pipe, connection_reset, ...
     [[nodiscard]] task<void> write(std::string_view data, error_code& ec);
     [[nodiscard]] task<void> write(std::span<const asio::const_buffer> bufs, error_code& ec);

@@ -28,13 +28,10 @@ def established_to(port):
     return n
 
 
-class FakeOrigin:
-    """Answers each request with `behaviour(conn, head)`; counts the requests it read."""
+class Server:
+    """A loopback TCP server: each accepted connection is served by `_serve` in its own thread."""
 
-    def __init__(self, behaviour):
-        self.behaviour = behaviour
-        self.count = 0
-        self.lock = threading.Lock()
+    def __init__(self):
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
@@ -50,6 +47,24 @@ class FakeOrigin:
                 return
             self.conns.append(c)
             threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            try:
+                c.close()
+            except OSError:
+                pass
+
+
+class FakeOrigin(Server):
+    """Answers each request with `behaviour(conn, head)`; counts the requests it read."""
+
+    def __init__(self, behaviour):
+        self.behaviour = behaviour
+        self.count = 0
+        self.lock = threading.Lock()
+        super().__init__()
 
     def _serve(self, c):
         c.settimeout(10)
@@ -68,14 +83,6 @@ class FakeOrigin:
         except OSError:
             pass
 
-    def close(self):
-        self.sock.close()
-        for c in self.conns:
-            try:
-                c.close()
-            except OSError:
-                pass
-
 
 def origin_requests(path, log):
     if not os.path.exists(log):
@@ -84,7 +91,52 @@ def origin_requests(path, log):
         return [l for l in f if f'"GET {path} ' in l]
 
 
+class Echo(Server):
+    """Sends back what it reads, and closes after the client's end of stream."""
+
+    @staticmethod
+    def _serve(c):
+        c.settimeout(10)
+        try:
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    break
+                c.sendall(d)
+        except OSError:
+            pass
+        c.close()
+
+
+def read_head(sock):
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        d = sock.recv(4096)
+        if not d:
+            break
+        buf += d
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    return head.decode(), rest
+
+
+def read_all(sock):
+    out = b""
+    while True:
+        d = sock.recv(65536)
+        if not d:
+            return out
+        out += d
+
+
 class Proxy(unittest.TestCase):
+    echo = None
+
+    @classmethod
+    def echo_port(cls):
+        if cls.echo is None:
+            cls.echo = Echo()
+        return cls.echo.port
+
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix="httpd-proxy-")
@@ -95,7 +147,8 @@ class Proxy(unittest.TestCase):
         cls.log = os.path.join(cls.base, "o", "access.log")
         conf = os.path.join(cls.base, "proxy.toml")
         with open(conf, "w") as f:
-            f.write('[httpd]\nroot = "."\n[proxy]\nenabled = true\norigin_timeout_ms = 1500\n')
+            f.write('[httpd]\nroot = "."\n[proxy]\nenabled = true\norigin_timeout_ms = 1500\n'
+                    f'connect_ports = [{cls.oport}, {cls.echo_port()}]\ntunnel_idle_ms = 3000\n')
         cls.proxy = Daemon("httpd", "--config", conf).start()
         cls.pport = hu.port_of(cls.proxy)
         cls.px = f"127.0.0.1:{cls.pport}"
@@ -209,6 +262,73 @@ class Proxy(unittest.TestCase):
         finally:
             o.close()
 
+    def test_stale_while_revalidate(self):
+        # RFC 5861 3: a stale entry is served at once while one background request refreshes it.
+        seen = []
+
+        def answer(c, head):
+            seen.append(head.decode().lower())
+            if b"if-none-match" in head.lower():
+                c.sendall(b'HTTP/1.1 304 Not Modified\r\nCache-Control: max-age=600\r\nETag: "w1"\r\n\r\n')
+            else:
+                c.sendall(b'HTTP/1.1 200 OK\r\nCache-Control: max-age=0, stale-while-revalidate=600\r\n'
+                          b'ETag: "w1"\r\nContent-Length: 5\r\n\r\nswr-1')
+        o = FakeOrigin(answer)
+        try:
+            url = f"http://127.0.0.1:{o.port}/swr"
+            self.assertEqual(self.curl(url)[1]["x-cache"], "MISS")
+            s, h, b = self.curl(url)
+            self.assertEqual((s, h["x-cache"], b), (200, "STALE", "swr-1"))
+            # The refresh's 304 makes the entry fresh for 600 s: hits from then on.
+            self.assertTrue(wait_until(lambda: self.curl(url)[1]["x-cache"] == "HIT", timeout=10))
+            self.assertEqual(len(seen), 2, seen)
+            self.assertIn('if-none-match: "w1"', seen[1])
+        finally:
+            o.close()
+
+    def test_connect_tunnel_with_curl(self):
+        # curl -p: CONNECT to the origin's port, then plain HTTP inside the tunnel (the
+        # request never reaches the cache: a MISS header would be the proxy's).
+        url = self.put("tunnel.txt", "through the tunnel\n")
+        r = run(CURL + ["-i", "-p", "-x", self.px, url])
+        self.assertIn("HTTP/1.1 200 OK", r.stdout)  # the proxy's answer to CONNECT
+        self.assertIn("through the tunnel", r.stdout)
+        self.assertNotIn("X-Cache", r.stdout)
+        self.assertEqual(len(origin_requests("/tunnel.txt", self.log)), 1)
+
+    def test_connect_tunnel_bytes_both_ways(self):
+        with socket.create_connection(("127.0.0.1", self.pport), timeout=10) as c:
+            # Bytes sent right behind the CONNECT head (before the 200) go through too.
+            c.sendall(f"CONNECT 127.0.0.1:{self.echo_port()} HTTP/1.1\r\nHost: x\r\n\r\nearly ".encode())
+            head, rest = read_head(c)
+            self.assertTrue(head.startswith("HTTP/1.1 200"), head)
+            self.assertNotIn("content-length", head.lower())
+            payload = os.urandom(300000)
+            threading.Thread(target=lambda: (c.sendall(payload), c.shutdown(socket.SHUT_WR)), daemon=True).start()
+            got = rest + read_all(c)  # the echo closes after our end of stream: so does the tunnel
+            self.assertEqual(got, b"early " + payload)
+
+    def test_connect_refusals(self):
+        def connect(target):
+            with socket.create_connection(("127.0.0.1", self.pport), timeout=10) as c:
+                c.sendall(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode())
+                return read_head(c)[0].split("\r\n")[0]
+        self.assertIn(" 403 ", connect("127.0.0.1:25"))  # not an allowed port
+        self.assertIn(" 400 ", connect("no-port.test"))
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+        s.close()
+        self.assertIn(" 403 ", connect(f"127.0.0.1:{closed}"))
+
+    def test_idle_tunnel_is_closed(self):
+        with socket.create_connection(("127.0.0.1", self.pport), timeout=15) as c:
+            c.sendall(f"CONNECT 127.0.0.1:{self.echo_port()} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            self.assertTrue(read_head(c)[0].startswith("HTTP/1.1 200"))
+            t0 = time.monotonic()
+            self.assertEqual(read_all(c), b"")  # tunnel_idle_ms = 3000: closed, not held open
+            self.assertLess(time.monotonic() - t0, 12)
+
     def test_concurrent_misses_cost_one(self):
         # The origin holds its answer until all ten clients are connected to the proxy, so the
         # ten misses overlap (bounded: it answers after 10 s in any case).
@@ -303,6 +423,13 @@ class Proxy(unittest.TestCase):
                 r = run(CURL + ["-i", url])
                 self.assertIn("through the reverse proxy", r.stdout)
                 self.assertIn(f"X-Cache: {want}", r.stdout)
+            # A reverse proxy is not a forward one: an absolute-form request for another host
+            # goes to the upstream with its path, and CONNECT is refused.
+            r = run(CURL + ["-i", "-x", f"127.0.0.1:{hu.port_of(d)}", "http://elsewhere.invalid/rev.txt"])
+            self.assertIn("through the reverse proxy", r.stdout)
+            with socket.create_connection(("127.0.0.1", hu.port_of(d)), timeout=10) as c:
+                c.sendall(f"CONNECT 127.0.0.1:{self.oport} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                self.assertIn(" 405 ", read_head(c)[0].split("\r\n")[0])
         self.assertEqual(len(origin_requests("/rev.txt", self.log)), 1)
 
     def test_restart_keeps_the_disk_cache(self):
@@ -318,6 +445,32 @@ class Proxy(unittest.TestCase):
             self.assertIn("X-Cache: HIT", r.stdout)
             self.assertIn("kept on disk", r.stdout)
         self.assertEqual(len(origin_requests("/disk.txt", self.log)), 1)
+
+
+class Resolver(unittest.TestCase):
+    def test_origin_names_through_our_dnsd(self):
+        # --resolver: origin names are asked of a DNS server (here our own dnsd with a lab zone).
+        with tempfile.TemporaryDirectory(prefix="httpd-proxy-") as base:
+            zone = os.path.join(base, "lab.test.zone")
+            with open(zone, "w") as f:
+                f.write("$ORIGIN lab.test.\n$TTL 60\n@ SOA ns hostmaster 1 3600 600 86400 60\n@ NS ns\n"
+                        "ns A 127.0.0.1\nwww A 127.0.0.1\n")
+            origin = hu.start(os.path.join(base, "o")).start()
+            try:
+                with open(os.path.join(base, "o", "www", "named.txt"), "w") as f:
+                    f.write("found by name\n")
+                with Daemon("dnsd", "--zone", zone) as dns:
+                    with Daemon("httpd", "--root", base, "--proxy", "--resolver",
+                                f"127.0.0.1:{dns.udp_port()}") as d:
+                        px = f"127.0.0.1:{hu.port_of(d)}"
+                        url = f"http://www.lab.test:{hu.port_of(origin)}/named.txt"
+                        r = run(CURL + ["-x", px, url])
+                        self.assertEqual(r.stdout, "found by name\n")
+                        r = run(CURL + ["-o", "/dev/null", "-w", "%{http_code}", "-x", px,
+                                        f"http://missing.lab.test:{hu.port_of(origin)}/"])
+                        self.assertEqual(r.stdout, "502")
+            finally:
+                origin.stop()
 
 
 class Allow(unittest.TestCase):

@@ -13,6 +13,7 @@ struct Cfg {
     bool listing = false;
     std::vector<std::string> listen{"127.0.0.1:80"};
     std::string file_only = "x";
+    std::vector<std::uint16_t> ports{443};
 };
 
 struct Fixture {
@@ -25,6 +26,7 @@ struct Fixture {
         opts.add("--listing", "http.listing", cfg.listing, "listing");
         opts.add("--listen", "listen", cfg.listen, "listen");
         opts.add("", "http.file_only", cfg.file_only, "");
+        opts.add("--port-list", "http.ports", cfg.ports, "ports");
     }
     void parse(std::vector<std::string> args) {
         std::reverse(args.begin(), args.end());
@@ -53,6 +55,19 @@ TEST(Config, DefaultThenFileThenFlag) {
         EXPECT_TRUE(f.cfg.listing);
         EXPECT_EQ(f.cfg.listen, std::vector<std::string>{"[::1]:8080"});
         EXPECT_EQ(f.cfg.file_only, "y");
+        EXPECT_EQ(f.cfg.ports, std::vector<std::uint16_t>{443});
+    }
+    {
+        Fixture f;
+        f.parse({});
+        f.opts.apply(parse("[http]\nports = [443, 8443]"), "t.toml");
+        EXPECT_EQ(f.cfg.ports, (std::vector<std::uint16_t>{443, 8443}));
+    }
+    {
+        Fixture f;
+        f.parse({"--port-list", "563", "--port-list", "443"});
+        f.opts.apply(parse("[http]\nports = [8443]"), "t.toml");
+        EXPECT_EQ(f.cfg.ports, (std::vector<std::uint16_t>{563, 443}));
     }
     {
         Fixture f;
@@ -65,8 +80,9 @@ TEST(Config, DefaultThenFileThenFlag) {
 }
 
 TEST(Config, WrongTypesAndRangesAreErrorsNamingTheKey) {
-    for (const char* text : {"[http]\nport = 'eighty'", "[http]\nport = -1", "[http]\nport = 99999999999",
-                             "[http]\nlisting = 1", "listen = [1, 2]"}) {
+    for (const char* text :
+         {"[http]\nport = 'eighty'", "[http]\nport = -1", "[http]\nport = 99999999999", "[http]\nlisting = 1",
+          "listen = [1, 2]", "[http]\nports = 443", "[http]\nports = ['443']", "[http]\nports = [70000]"}) {
         Fixture f;
         f.parse({});
         try {

@@ -298,3 +298,87 @@ TEST(Server, ParkedConnectionsKeepTheirCountTimeOutAndDrain) {
     th.join();
     EXPECT_EQ(rt.connections(), 0u);
 }
+
+// ServerOptions::quick answers what it can at once (pipelined requests that are already
+// buffered never suspend); what it declines goes to the handler, in order.
+TEST(Server, QuickPathAnswersInOrderAndDeclinesToTheHandler) {
+    std::vector<std::string> slow;
+    Handler handler = [&slow](const ServerRequest& rq, Response& r) -> net::task<void> {
+        slow.emplace_back(rq.head.target);
+        r.body = "slow " + std::string(rq.head.target);
+        co_return;
+    };
+    ServerOptions opts;
+    opts.quick = [](const ServerRequest& rq, Response& r) {
+        if (!rq.head.target.starts_with("/q")) return false;
+        if (rq.head.target == "/qboom") throw std::runtime_error("boom");
+        r.body = "quick " + std::string(rq.head.target) + " #" + std::to_string(rq.index);
+        return true;
+    };
+    auto o = exchange(
+        "GET /q1 HTTP/1.1\r\nHost: h\r\n\r\nHEAD /q2 HTTP/1.1\r\nHost: h\r\n\r\n"
+        "GET /s HTTP/1.1\r\nHost: h\r\n\r\nGET /q3 HTTP/1.1\r\nHost: h\r\n\r\n"
+        "GET /q4 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\nGET /never HTTP/1.1\r\nHost: h\r\n\r\n",
+        opts, handler);
+    const auto q1 = o.wire.find("quick /q1 #1");
+    const auto q2 = o.wire.find("Content-Length: 12\r\n", q1);  // HEAD: the length, no body
+    const auto s = o.wire.find("slow /s");
+    const auto q3 = o.wire.find("quick /q3 #4");
+    const auto q4 = o.wire.find("quick /q4 #5");
+    ASSERT_NE(q1, std::string::npos) << o.wire;
+    ASSERT_NE(q2, std::string::npos) << o.wire;
+    ASSERT_NE(q4, std::string::npos) << o.wire;
+    EXPECT_LT(q1, q2);
+    EXPECT_LT(q2, s);
+    EXPECT_LT(s, q3);
+    EXPECT_LT(q3, q4);
+    EXPECT_EQ(o.wire.find("quick /q2"), std::string::npos);
+    EXPECT_EQ(o.wire.find("never"), std::string::npos);
+    EXPECT_EQ(count(o.wire, "Connection: close"), 1u);
+    EXPECT_EQ(slow, std::vector<std::string>{"/s"});
+    EXPECT_EQ(o.log.size(), 5u);
+    // A quick handler's exception is a 500 that closes, as the handler's is.
+    o = exchange("GET /q1 HTTP/1.1\r\nHost: h\r\n\r\nGET /qboom HTTP/1.1\r\nHost: h\r\n\r\nGET /q5 HTTP/1.1\r\n\r\n",
+                 opts, handler);
+    EXPECT_NE(o.wire.find("HTTP/1.1 500 "), std::string::npos) << o.wire;
+    EXPECT_EQ(o.wire.find("/q5"), std::string::npos);
+}
+
+// A quick response larger than the socket takes at once is finished asynchronously, on a
+// parked connection that then goes on.
+TEST(Server, QuickResponseLargerThanTheSocketBuffer) {
+    using namespace std::chrono_literals;
+    const std::string big(16 << 20, 'x');
+    Handler handler = [](const ServerRequest&, Response& r) -> net::task<void> {
+        r.body = "slow";
+        co_return;
+    };
+    ServerOptions opts;
+    opts.quick = [&big](const ServerRequest& rq, Response& r) {
+        if (rq.head.target != "/big") return false;
+        r.set_shared(std::make_shared<int>(0), big);
+        return true;
+    };
+    net::Runtime rt({.threads = 1, .drain_timeout = 2000ms});
+    const auto eps =
+        rt.add_tcp({.name = "http", .listen = {{asio::ip::make_address("127.0.0.1"), 0}}}, service(handler, opts));
+    std::thread th([&] { rt.run(); });
+    asio::io_context ctx;
+    net::tcp::socket s(ctx);
+    s.connect(eps[0]);
+    asio::write(s, asio::buffer(std::string("GET /big HTTP/1.1\r\nHost: h\r\n\r\nGET /x HTTP/1.1\r\nHost: h\r\n\r\n")));
+    std::string buf;
+    net::error_code ec;
+    while (buf.find("\r\n\r\nslow") == std::string::npos && !ec) {
+        char chunk[65536];
+        const auto n = s.read_some(asio::buffer(chunk), ec);
+        buf.append(chunk, n);
+    }
+    EXPECT_FALSE(ec) << ec.message();
+    EXPECT_NE(buf.find("Content-Length: 16777216\r\n"), std::string::npos);
+    const auto body = buf.find("\r\n\r\n") + 4;
+    EXPECT_TRUE(buf.compare(body, big.size(), big) == 0);
+    EXPECT_TRUE(buf.compare(body + big.size(), 9, "HTTP/1.1 ") == 0);
+    rt.stop();
+    th.join();
+}

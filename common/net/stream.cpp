@@ -95,6 +95,32 @@ struct Stream::Impl {
         error_code ignored;
         socket.cancel(ignored);
     }
+    // sendfile(2) until the connection takes no more or `count` is sent, without waiting:
+    // the bytes sent, with would_block if none could be.
+    std::uint64_t try_send_file(int fd, std::uint64_t offset, std::uint64_t count, error_code& ec) {
+        ec = {};
+        if (timed_out) {
+            ec = asio::error::timed_out;
+            return 0;
+        }
+        off_t off = static_cast<off_t>(offset);
+        std::uint64_t sent = 0;
+        while (sent < count) {
+            const ssize_t n = ::sendfile(socket.native_handle(), fd, &off, std::min(count - sent, kSendfileMax));
+            if (n > 0) {
+                sent += static_cast<std::uint64_t>(n);
+                continue;
+            }
+            if (n < 0 && errno == EINTR) continue;
+            if (sent > 0) break;                // what was taken now; the error, if any, comes again next time
+            if (n == 0) ec = asio::error::eof;  // the file shrank under us
+            else if (errno == EAGAIN) ec = asio::error::would_block;
+            else ec = error_code(errno, asio::error::get_system_category());
+            break;
+        }
+        return sent;
+    }
+
     // Maps a cancellation caused by the deadline to timed_out.
     void fix(error_code& ec) const {
         if (ec && timed_out) ec = asio::error::timed_out;
@@ -363,24 +389,9 @@ task<std::uint64_t> Stream::send_file_some(int fd, std::uint64_t offset, std::ui
         co_await write(std::string_view(buf.data(), static_cast<std::size_t>(n)), ec);
         co_return ec ? 0 : static_cast<std::uint64_t>(n);
     }
-    off_t off = static_cast<off_t>(offset);
     for (;;) {
-        if (self->timed_out) {
-            ec = asio::error::timed_out;
-            co_return 0;
-        }
-        const ssize_t n =
-            ::sendfile(self->socket.native_handle(), fd, &off, std::min<std::uint64_t>(count, kSendfileMax));
-        if (n > 0) co_return static_cast<std::uint64_t>(n);
-        if (n == 0) {  // file shrank under us
-            ec = asio::error::eof;
-            co_return 0;
-        }
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN) {
-            ec = error_code(errno, asio::error::get_system_category());
-            co_return 0;
-        }
+        const std::uint64_t n = self->try_send_file(fd, offset, count, ec);
+        if (ec != asio::error::would_block) co_return n;
         std::tie(ec) = co_await self->socket.async_wait(Socket::wait_write, as_tuple(use_awaitable));
         self->fix(ec);
         if (ec) co_return 0;
@@ -389,15 +400,23 @@ task<std::uint64_t> Stream::send_file_some(int fd, std::uint64_t offset, std::ui
 
 task<std::uint64_t> Stream::send_file_some(int fd, std::uint64_t offset, std::uint64_t count,
                                            std::chrono::milliseconds stall, error_code& ec) {
+    auto self = impl_;
+    expires_after(stall);
+    if (self->tls) co_return co_await send_file_some(fd, offset, count, ec);
     // The socket reports itself writable only once half of a send buffer that autotunes to
-    // megabytes is free, which a slow reader may take longer than `stall` to make. The wait
-    // only starts when sendfile took nothing, so the queue measured here is the one waited on.
+    // megabytes is free, which a slow reader may take longer than `stall` to make. The queue
+    // is measured only when sendfile took nothing, so it is the one waited on.
     for (;;) {
-        expires_after(stall);
+        const std::uint64_t n = self->try_send_file(fd, offset, count, ec);
+        if (ec != asio::error::would_block) co_return n;
         const std::size_t queued = unacknowledged();
-        const std::uint64_t n = co_await send_file_some(fd, offset, count, ec);
-        if (ec == asio::error::timed_out && !is_tls() && unacknowledged() < queued) continue;
-        co_return n;
+        std::tie(ec) = co_await self->socket.async_wait(Socket::wait_write, as_tuple(use_awaitable));
+        self->fix(ec);
+        if (ec == asio::error::timed_out && unacknowledged() < queued) {
+            expires_after(stall);  // a slow reader, not a stall: wait again
+            continue;
+        }
+        if (ec) co_return 0;
     }
 }
 

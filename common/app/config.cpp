@@ -1,5 +1,9 @@
 #include "app/config.hpp"
 
+#include <CLI/CLI.hpp>
+
+#include "app/config_impl.hpp"
+
 #include <filesystem>
 #include <sstream>
 
@@ -74,5 +78,22 @@ std::vector<std::string> Options::unknown_keys(const toml::table& file) const {
     }
     return unknown;
 }
+
+// The option types the daemons bind (Options::add is defined in config_impl.hpp).
+#define SUITE_OPTION_TYPE(T) \
+    template CLI::Option* Options::add<T>(const std::string&, const std::string&, T&, const std::string&);
+SUITE_OPTION_TYPE(std::string)
+SUITE_OPTION_TYPE(bool)
+SUITE_OPTION_TYPE(int)
+SUITE_OPTION_TYPE(long)
+SUITE_OPTION_TYPE(long long)
+SUITE_OPTION_TYPE(unsigned short)
+SUITE_OPTION_TYPE(unsigned)
+SUITE_OPTION_TYPE(unsigned long)
+SUITE_OPTION_TYPE(unsigned long long)
+SUITE_OPTION_TYPE(double)
+SUITE_OPTION_TYPE(std::vector<std::string>)
+SUITE_OPTION_TYPE(std::vector<std::uint16_t>)
+#undef SUITE_OPTION_TYPE
 
 }  // namespace app

@@ -8,7 +8,13 @@
 #include <vector>
 
 #include <toml++/toml.h>
-#include <CLI/CLI.hpp>
+
+// CLI11 is header-only and costs seconds in every file that includes it: only config.cpp and
+// daemon.cpp do; the rest see these declarations.
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
 
 namespace app {
 
@@ -36,7 +42,8 @@ public:
 
     /// Binds `target` to `--flag` (may be empty: file only) and TOML key `key` (may be
     /// empty: flag only). Supported T: std::string, bool, signed/unsigned integers, double,
-    /// std::vector<std::string>. Returns the CLI option (nullptr when flag-only is empty).
+    /// std::vector<std::string>, std::vector<std::uint16_t> (instantiated in config.cpp).
+    /// Returns the CLI option (nullptr when flag-only is empty).
     template <class T>
     CLI::Option* add(const std::string& flag, const std::string& key, T& target, const std::string& help);
 
@@ -60,5 +67,3 @@ private:
 };
 
 }  // namespace app
-
-#include "app/config_impl.hpp"

@@ -1,5 +1,7 @@
 #include "app/daemon.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <grp.h>
 #include <pwd.h>
 #include <sys/resource.h>
@@ -16,9 +18,9 @@
 namespace app {
 
 Daemon::Daemon(std::string name, std::string description)
-    : name_(std::move(name)), cli_(std::move(description), name_), options_(cli_) {
-    cli_.set_version_flag("--version", name_ + " 0.1.0");
-    cli_.add_option("--config", common_.config_file, "TOML configuration file (flags override it)")
+    : name_(std::move(name)), cli_(std::make_unique<CLI::App>(std::move(description), name_)), options_(*cli_) {
+    cli_->set_version_flag("--version", name_ + " 0.1.0");
+    cli_->add_option("--config", common_.config_file, "TOML configuration file (flags override it)")
         ->check(CLI::ExistingFile);
     options_.add("--listen", "listen", common_.listen, "listen address HOST:PORT (repeatable; port 0 = ephemeral)");
     options_.add("--threads", "threads", common_.threads, "worker threads (0 = one per core)");
@@ -28,13 +30,15 @@ Daemon::Daemon(std::string name, std::string description)
     options_.add("--drain-ms", "drain_ms", common_.drain_ms, "graceful shutdown grace period in milliseconds");
     options_.add("--tls-cert", "tls_cert", common_.tls_cert, "TLS certificate chain (PEM) for STARTTLS / TLS");
     options_.add("--tls-key", "tls_key", common_.tls_key, "TLS private key (PEM) matching --tls-cert");
-    cli_.add_option("--ready-fd", common_.ready_fd, "write the readiness line to this file descriptor");
+    cli_->add_option("--ready-fd", common_.ready_fd, "write the readiness line to this file descriptor");
 }
+
+Daemon::~Daemon() = default;
 
 void Daemon::set_default_listen(std::vector<std::string> listen) { default_listen_ = std::move(listen); }
 
 std::string Daemon::config_path(const std::string& path, const std::string& flag) const {
-    const auto* opt = flag.empty() ? nullptr : cli_.get_option_no_throw(flag);
+    const auto* opt = flag.empty() ? nullptr : cli_->get_option_no_throw(flag);
     if (opt != nullptr && opt->count() > 0) return path;
     return path_in_file(common_.config_file, path);
 }
@@ -86,9 +90,9 @@ void raise_fd_limit() {
 
 int Daemon::main(int argc, char** argv, const Setup& setup) {
     try {
-        cli_.parse(argc, argv);
+        cli_->parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return cli_.exit(e) == 0 ? exit_ok : exit_usage;
+        return cli_->exit(e) == 0 ? exit_ok : exit_usage;
     }
     setup_logging(name_);
     try {

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include <toml++/toml.h>
-#include <CLI/CLI.hpp>
 
 #include "app/config.hpp"
 #include "net/server.hpp"
@@ -48,9 +47,13 @@ struct CommonOptions {
 class Daemon {
 public:
     Daemon(std::string name, std::string description);
+    ~Daemon();
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
 
     [[nodiscard]] const std::string& name() const { return name_; }
-    [[nodiscard]] CLI::App& cli() { return cli_; }
+    /// The command line (include <CLI/CLI.hpp> to use it).
+    [[nodiscard]] CLI::App& cli() { return *cli_; }
     [[nodiscard]] Options& options() { return options_; }
     [[nodiscard]] const CommonOptions& common() const { return common_; }
     /// Default listen addresses when neither --listen nor the file's `listen` is given.
@@ -84,7 +87,7 @@ private:
     void reload();
     void load_tls();
     std::string name_;
-    CLI::App cli_;
+    std::unique_ptr<CLI::App> cli_;
     Options options_;
     CommonOptions common_;
     std::vector<std::string> default_listen_;

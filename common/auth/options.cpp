@@ -1,5 +1,7 @@
 #include "auth/options.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <crypt.h>
 #include <termios.h>
 #include <unistd.h>

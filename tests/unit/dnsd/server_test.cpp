@@ -1,7 +1,9 @@
 #include "dnsd/server.hpp"
 
 #include <gtest/gtest.h>
+
 #include <sys/socket.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <thread>

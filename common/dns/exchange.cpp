@@ -1,9 +1,18 @@
 #include "dns/exchange.hpp"
 
+// g++ 12 inlines asio's coroutine frame allocator into large frames and then mistakes its
+// aligned_alloc/delete pair for a mismatch (a false positive).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <cstdlib>
 #include <variant>
 #include <vector>
@@ -29,42 +38,54 @@ struct UdpOutcome {
     bool case_mismatch = false;  ///< our question, but not in the case we sent
 };
 
-// Offsets of the labels of an uncompressed wire name, the root label's included.
-std::vector<std::size_t> label_offsets(std::string_view wire) {
-    std::vector<std::size_t> out;
-    for (std::size_t i = 0; i < wire.size(); i += 1 + static_cast<std::uint8_t>(wire[i])) {
-        out.push_back(i);
-        if (wire[i] == 0) break;
+// Offsets of the labels of an uncompressed wire name, the root label's included (a wire name
+// of at most 255 octets has at most 128 labels): no allocation per name.
+struct LabelOffsets {
+    std::array<std::uint8_t, 128> at{};
+    std::size_t n = 0;
+    explicit LabelOffsets(std::string_view wire) {
+        for (std::size_t i = 0; i < wire.size() && i < 256 && n < at.size();
+             i += 1 + static_cast<std::uint8_t>(wire[i])) {
+            at[n++] = static_cast<std::uint8_t>(i);
+            if (wire[i] == 0) break;
+        }
     }
-    return out;
-}
+    [[nodiscard]] std::size_t from_end(std::size_t k) const { return at[n - 1 - k]; }
+};
 
-// `wire` with its longest suffix in common with `plain` (case-insensitively) spelled as in
-// `plain`: undoes the random case that compression against our question spread into names.
-std::string respell(std::string_view wire, const Name& plain) {
-    const auto a = label_offsets(wire);
-    const auto b = label_offsets(plain.wire());
+// Spells the longest suffix `wire` has in common with `plain` (case-insensitively) as in
+// `plain`, in place (only letters' case changes): undoes the random case that compression
+// against our question spread into names. Whether anything changed.
+bool respell(std::span<char> wire, const Name& plain) {
+    const std::string_view w(wire.data(), wire.size());
+    const LabelOffsets a(w);
+    const LabelOffsets b(plain.wire());
     std::size_t k = 0;
-    while (k < a.size() && k < b.size() &&
-           wire_equal(wire.substr(a[a.size() - 1 - k]), plain.wire().substr(b[b.size() - 1 - k])))
-        ++k;
-    if (k == 0) return std::string(wire);
-    return std::string(wire.substr(0, a[a.size() - k])) + std::string(plain.wire().substr(b[b.size() - k]));
+    while (k < a.n && k < b.n && wire_equal(w.substr(a.from_end(k)), plain.wire().substr(b.from_end(k)))) ++k;
+    if (k == 0) return false;
+    const std::string_view from = plain.wire().substr(b.from_end(k - 1));
+    char* to = wire.data() + a.from_end(k - 1);
+    if (std::equal(from.begin(), from.end(), to)) return false;
+    std::copy(from.begin(), from.end(), to);
+    return true;
 }
 
 void respell_record(Rr& r, const Name& plain) {
-    if (auto n = Name::from_wire(respell(r.owner.wire(), plain))) r.owner = *n;
+    std::array<char, 255> owner;
+    const std::string_view ow = r.owner.wire();
+    const std::size_t olen = std::min(ow.size(), owner.size());
+    std::copy_n(ow.begin(), olen, owner.begin());
+    if (respell(std::span(owner.data(), olen), plain))
+        if (auto n = Name::from_wire(std::string_view(owner.data(), olen))) r.owner = *n;
     const RdataLayout layout = rdata_layout(r.type);
     std::size_t at = layout.prefix;
-    std::string out = r.rdata.substr(0, std::min(at, r.rdata.size()));
     for (std::size_t i = 0; i < layout.names && at < r.rdata.size(); ++i) {
-        const auto offs = label_offsets(std::string_view(r.rdata).substr(at));
-        const std::size_t len = offs.empty() ? 0 : offs.back() + 1;
+        const LabelOffsets offs(std::string_view(r.rdata).substr(at));
+        const std::size_t len = offs.n == 0 ? 0 : offs.from_end(0) + 1;
         if (len == 0 || at + len > r.rdata.size()) return;
-        out += respell(std::string_view(r.rdata).substr(at, len), plain);
+        respell(std::span(r.rdata.data() + at, len), plain);
         at += len;
     }
-    r.rdata = out + r.rdata.substr(at);
 }
 
 // Gives the names of the answer the case the caller asked with, where they share its suffix.
@@ -89,14 +110,17 @@ net::task<UdpOutcome> udp_attempt(const net::udp::endpoint& server, const Name& 
     if (ec || qlen == 0) co_return UdpOutcome{ExchangeStatus::error};
     auto [sec, sent] = co_await sock.async_send_to(asio::buffer(q.data(), qlen), server, tuple_awaitable);
     if (sec) co_return UdpOutcome{ExchangeStatus::error};
-    std::vector<std::uint8_t> buf(4096);
+    std::array<std::uint8_t, 4096> buf;
     asio::steady_timer timer(ex, opts.timeout);
     for (;;) {
         net::udp::endpoint from;
-        auto r = co_await (sock.async_receive_from(asio::buffer(buf), from, tuple_awaitable) ||
-                           timer.async_wait(tuple_awaitable));
-        if (r.index() == 1) co_return UdpOutcome{ExchangeStatus::timeout};
-        auto [rec, n] = std::get<0>(r);
+        // A parallel group of the two operations themselves: `||` of awaitables would start a
+        // coroutine for each, three allocations more per datagram waited for.
+        auto [order, rec, n, tec] =
+            co_await asio::experimental::make_parallel_group(
+                sock.async_receive_from(asio::buffer(buf), from, asio::deferred), timer.async_wait(asio::deferred))
+                .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+        if (order[0] == 1) co_return UdpOutcome{ExchangeStatus::timeout};
         // ICMP port unreachable shows up as ECONNREFUSED on some stacks: a dead server.
         if (rec) co_return UdpOutcome{ExchangeStatus::error};
         // RFC 5452 4.1: only from the address and port we sent to, our id and our question.
@@ -154,16 +178,33 @@ net::task<ExchangeStatus> tcp_attempt(const net::udp::endpoint& server, const Na
     Message m;
     if (parse_message(body, m) != ParseError::ok || !matches_query(m, id, name, type)) co_return ExchangeStatus::error;
     out.message = std::move(m);
-    out.tcp = true;
     co_return ExchangeStatus::ok;
 }
 
 }  // namespace
 
+void random_bytes(std::span<std::uint8_t> out) {
+    // A call of RAND_bytes costs about a microsecond whatever it draws (the generator's lock
+    // and fork check): each thread draws 512 bytes at a time and hands them out once each
+    // (as arc4random's buffer does).
+    thread_local std::array<std::uint8_t, 512> pool;
+    thread_local std::size_t used = pool.size();
+    for (auto& b : out) {
+        if (used == pool.size()) {
+            if (RAND_bytes(pool.data(), static_cast<int>(pool.size())) != 1) {
+                for (auto& p : pool) p = static_cast<std::uint8_t>(std::rand());
+            }
+            used = 0;
+        }
+        b = pool[used];
+        pool[used++] = 0;
+    }
+}
+
 std::uint16_t random_id() {
-    std::uint16_t id = 0;
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(&id), sizeof id) != 1) id = static_cast<std::uint16_t>(std::rand());
-    return id;
+    std::array<std::uint8_t, 2> b{};
+    random_bytes(b);
+    return static_cast<std::uint16_t>(b[0] << 8 | b[1]);
 }
 
 bool matches_query(const Message& m, std::uint16_t id, const Name& name, std::uint16_t type) {
@@ -173,13 +214,14 @@ bool matches_query(const Message& m, std::uint16_t id, const Name& name, std::ui
 
 Name randomize_case(const Name& name) {
     std::string wire(name.wire());
-    std::string bits(wire.size(), '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(bits.data()), static_cast<int>(bits.size())) != 1) return name;
-    // Length octets are below 64, so only letters change.
+    // One random bit per letter; length octets are below 64, so only letters change.
+    std::array<std::uint8_t, 32> bits{};
     for (std::size_t i = 0; i < wire.size(); ++i) {
+        if (i % (bits.size() * 8) == 0) random_bytes(bits);
         const char c = wire[i];
         const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        if (letter) wire[i] = static_cast<char>((bits[i] & 1) != 0 ? (c & ~0x20) : (c | 0x20));
+        const std::size_t bit = i % (bits.size() * 8);
+        if (letter) wire[i] = static_cast<char>((bits[bit / 8] >> (bit % 8) & 1) != 0 ? (c & ~0x20) : (c | 0x20));
     }
     auto mixed = Name::from_wire(wire);
     return mixed ? *mixed : name;
@@ -211,6 +253,7 @@ net::task<ExchangeResult> exchange(net::udp::endpoint server, Name name, std::ui
         out.status = ExchangeStatus::ok;
         co_return out;
     }
+    out.tcp = true;
     out.status = co_await tcp_attempt(server, name, type, opts, out);
     co_return out;
 }

@@ -7,12 +7,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <span>
 
 #include "dns/message.hpp"
 #include "net/asio.hpp"
 
 namespace dns {
 
+/// Fills `out` from a cryptographic generator (OpenSSL's), drawn in blocks per thread.
+void random_bytes(std::span<std::uint8_t> out);
 /// A random query id from a cryptographic generator (RFC 5452 9.2).
 [[nodiscard]] std::uint16_t random_id();
 
@@ -32,7 +35,7 @@ enum class ExchangeStatus : std::uint8_t {
 struct ExchangeResult {
     ExchangeStatus status = ExchangeStatus::error;
     Message message{};
-    bool tcp = false;            ///< the answer came over TCP (the UDP one was truncated)
+    bool tcp = false;            ///< the UDP answer was truncated: `status` is TCP's
     bool no_edns = false;        ///< the answer came from the retry without EDNS
     bool case_fallback = false;  ///< the server did not echo the random case: asked again in ours
     unsigned ignored = 0;        ///< datagrams ignored: other source, id, question, or unparsable

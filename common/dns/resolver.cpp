@@ -1,25 +1,12 @@
 #include "dns/resolver.hpp"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
-#include <array>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <variant>
+
+#include "dns/exchange.hpp"
 
 namespace dns {
 
 namespace {
-
-using namespace asio::experimental::awaitable_operators;
-constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
-
-// RFC 5452 9.2: ids from a cryptographic generator, not a counter.
-std::uint16_t random_id() {
-    std::uint16_t id = 0;
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(&id), sizeof id) != 1) id = static_cast<std::uint16_t>(std::rand());
-    return id;
-}
 
 // The lowest TTL of `rrs`, or `fallback` when empty.
 std::uint32_t min_ttl(const std::vector<Rr>& rrs, std::uint32_t fallback) {
@@ -57,7 +44,6 @@ std::string_view to_string(Status s) {
 
 Answer read_response(std::span<const std::uint8_t> data, std::uint16_t id, const Name& name, std::uint16_t qtype,
                      std::uint32_t neg_ttl, bool& truncated) {
-    Answer a;
     truncated = false;
     Message m;
     if (parse_message(data, m) != ParseError::ok) {
@@ -65,16 +51,21 @@ Answer read_response(std::span<const std::uint8_t> data, std::uint16_t id, const
         Header h;
         ByteReader r(data);
         if (h.read(r) && h.id == id && h.qr && h.tc) truncated = true;
-        return a;
+        return Answer{};
     }
     // RFC 5452 4: the id and the question must be ours, or it is somebody else's answer.
     if (m.header.id != id || !m.header.qr || m.questions.size() != 1 || !(m.questions[0].name == name) ||
         m.questions[0].type != qtype)
-        return a;
+        return Answer{};
     if (m.header.tc) {
         truncated = true;
-        return a;
+        return Answer{};
     }
+    return read_answer(m, name, qtype, neg_ttl);
+}
+
+Answer read_answer(const Message& m, const Name& name, std::uint16_t qtype, std::uint32_t neg_ttl) {
+    Answer a;
     if (m.header.rcode == rcode::NXDOMAIN) {
         a.status = Status::nxdomain;
         a.ttl = negative_ttl(m, neg_ttl);
@@ -135,64 +126,22 @@ net::task<Answer> Resolver::query(Name name, std::uint16_t type) {
 }
 
 net::task<Answer> Resolver::ask(const Name& name, std::uint16_t qtype) {
-    auto ex = co_await asio::this_coro::executor;
-    std::array<std::uint8_t, 4096> buf{};
     const net::udp::endpoint server(opts_.server.address, opts_.server.port);
-    bool truncated = false;
+    // A fresh id and a fresh socket (a new random source port from the kernel) per attempt,
+    // so that an off-path attacker must guess both (RFC 5452 9.2, 9.3); TCP on truncation.
+    ExchangeOptions eo;
+    eo.timeout = opts_.timeout;
+    eo.rd = true;
+    eo.randomize_case = false;  // 0x20 is for the recursive server's own queries
     Answer last;
     last.status = Status::timeout;
-    for (unsigned attempt = 0; attempt < opts_.attempts && !truncated && !stopped_; ++attempt) {
-        // A fresh id and a fresh socket (a new random source port from the kernel) per query,
-        // so that an off-path attacker must guess both (RFC 5452 9.2, 9.3).
-        const std::uint16_t id = random_id();
-        std::array<std::uint8_t, 512> q{};
-        const std::size_t qlen = build_query(q, id, name, qtype, true, 1232);
-        net::udp::socket sock(ex, server.protocol());
-        auto [sec, sent] = co_await sock.async_send_to(asio::buffer(q.data(), qlen), server, tuple_awaitable);
-        if (sec) {
-            last.status = Status::error;
-            continue;
-        }
-        asio::steady_timer timer(ex, opts_.timeout);
-        for (;;) {
-            net::udp::endpoint from;
-            auto r = co_await (sock.async_receive_from(asio::buffer(buf), from, tuple_awaitable) ||
-                               timer.async_wait(tuple_awaitable));
-            if (r.index() == 1) break;  // this attempt timed out
-            auto [rec, n] = std::get<0>(r);
-            if (rec) break;
-            if (from != server) continue;  // not from our server: ignore, keep waiting
-            Answer a = read_response(std::span(buf.data(), n), id, name, qtype, opts_.negative_ttl, truncated);
-            if (truncated) break;
-            if (a.status == Status::error) continue;  // a mismatched answer: keep waiting
-            co_return a;
-        }
+    for (unsigned attempt = 0; attempt < opts_.attempts && !stopped_; ++attempt) {
+        ExchangeResult r = co_await exchange(server, name, qtype, eo);
+        if (r.status == ExchangeStatus::ok) co_return read_answer(r.message, name, qtype, opts_.negative_ttl);
+        if (r.tcp) co_return Answer{};  // the TCP answer failed: no use asking over UDP again
+        if (r.status == ExchangeStatus::error) last.status = Status::error;
     }
-    if (!truncated || stopped_) co_return last;
-    // RFC 1035 4.2.2 / RFC 7766: the same question over TCP, with a two-octet length prefix.
-    const std::uint16_t id = random_id();
-    std::array<std::uint8_t, 514> q{};
-    const std::size_t qlen = build_query(std::span(q).subspan(2), id, name, qtype, true, 0);
-    q[0] = static_cast<std::uint8_t>(qlen >> 8);
-    q[1] = static_cast<std::uint8_t>(qlen & 0xFF);
-    net::tcp::socket sock(ex);
-    asio::steady_timer timer(ex, opts_.timeout * opts_.attempts);
-    auto c = co_await (sock.async_connect(net::tcp::endpoint(server.address(), server.port()), tuple_awaitable) ||
-                       timer.async_wait(tuple_awaitable));
-    if (c.index() == 1) co_return last;
-    if (std::get<0>(std::get<0>(c))) co_return Answer{};
-    auto w = co_await (asio::async_write(sock, asio::buffer(q.data(), qlen + 2), tuple_awaitable) ||
-                       timer.async_wait(tuple_awaitable));
-    if (w.index() == 1 || std::get<0>(std::get<0>(w))) co_return Answer{};
-    std::array<std::uint8_t, 2> len{};
-    auto l = co_await (asio::async_read(sock, asio::buffer(len), tuple_awaitable) || timer.async_wait(tuple_awaitable));
-    if (l.index() == 1 || std::get<0>(std::get<0>(l))) co_return Answer{};
-    std::vector<std::uint8_t> body(static_cast<std::size_t>(len[0]) << 8 | len[1]);
-    auto b =
-        co_await (asio::async_read(sock, asio::buffer(body), tuple_awaitable) || timer.async_wait(tuple_awaitable));
-    if (b.index() == 1 || std::get<0>(std::get<0>(b))) co_return Answer{};
-    bool tc = false;
-    co_return read_response(body, id, name, qtype, opts_.negative_ttl, tc);
+    co_return last;
 }
 
 net::task<MailHosts> mail_hosts(Resolver& r, Name domain) {

@@ -71,6 +71,9 @@ private:
 /// answer section (CNAME chains followed inside the message) into an Answer. Pure.
 [[nodiscard]] Answer read_response(std::span<const std::uint8_t> data, std::uint16_t id, const Name& name,
                                    std::uint16_t type, std::uint32_t negative_ttl, bool& truncated);
+/// The Answer that `m`, a response to our question `name`/`type`, gives: RCODE, the answer
+/// section's records (CNAME chains followed inside the message), the TTL to keep it. Pure.
+[[nodiscard]] Answer read_answer(const Message& m, const Name& name, std::uint16_t type, std::uint32_t negative_ttl);
 
 /// One host to try for a mail domain.
 struct MailHost {

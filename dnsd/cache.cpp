@@ -1,6 +1,7 @@
 #include "dnsd/cache.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "dns/name.hpp"
 
@@ -8,16 +9,29 @@ namespace dnsd {
 
 namespace {
 
-// The key: lower-cased wire name, then type and class (two octets each).
-std::string make_key(const dns::Name& name, std::uint16_t type) {
-    std::string k(name.wire());
-    dns::wire_lower(k);
-    k += static_cast<char>(type >> 8);
-    k += static_cast<char>(type & 0xFF);
-    k += static_cast<char>(dns::klass::IN >> 8);
-    k += static_cast<char>(dns::klass::IN & 0xFF);
-    return k;
-}
+// The key: lower-cased wire name, then type and class (two octets each), built on the stack
+// (a lookup allocates nothing).
+class Key {
+public:
+    Key(const dns::Name& name, std::uint16_t type) {
+        const std::string_view w = name.wire();
+        size_ = std::min(w.size(), kMaxWire);
+        for (std::size_t i = 0; i < size_; ++i) {
+            const char c = w[i];
+            buf_[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c;  // length octets are below 64
+        }
+        for (const std::uint16_t v : {type, dns::klass::IN}) {
+            buf_[size_++] = static_cast<char>(v >> 8);
+            buf_[size_++] = static_cast<char>(v & 0xFF);
+        }
+    }
+    [[nodiscard]] std::string_view view() const { return {buf_.data(), size_}; }
+
+private:
+    static constexpr std::size_t kMaxWire = 255;
+    std::array<char, kMaxWire + 4> buf_;
+    std::size_t size_;
+};
 
 // An estimate of an entry's memory: the key, the records and the containers' overhead.
 std::size_t estimate(const std::string& key, const std::vector<dns::Rr>& rrs) {
@@ -42,7 +56,7 @@ Cache::Cache(CacheOptions opts) : opts_(opts) {
     for (unsigned i = 0; i < opts_.shards; ++i) shards_.push_back(std::make_unique<Shard>());
 }
 
-Cache::Shard& Cache::shard(const std::string& key) { return *shards_[std::hash<std::string>{}(key) % shards_.size()]; }
+Cache::Shard& Cache::shard(std::string_view key) { return *shards_[KeyHash{}(key) % shards_.size()]; }
 
 void Cache::erase(Shard& s, std::list<Entry>::iterator it) {
     s.bytes -= it->bytes;
@@ -55,7 +69,7 @@ void Cache::put(const dns::Name& name, std::uint16_t type, CacheKind kind, std::
     ttl = std::min(ttl, opts_.max_ttl);
     if (ttl == 0) return;
     Entry e;
-    e.key = make_key(name, kind == CacheKind::nxdomain ? 0 : type);
+    e.key = Key(name, kind == CacheKind::nxdomain ? 0 : type).view();
     e.kind = kind;
     e.trust = trust;
     // The TTLs are stored as given and counted down on the way out; one RRset has one TTL
@@ -80,7 +94,8 @@ void Cache::put(const dns::Name& name, std::uint16_t type, CacheKind kind, std::
 
 std::optional<CacheHit> Cache::get(const dns::Name& name, std::uint16_t type, Trust min_trust,
                                    CacheClock::time_point now) {
-    const std::string key = make_key(name, type);
+    const Key k(name, type);
+    const std::string_view key = k.view();
     Shard& s = shard(key);
     std::lock_guard lock(s.mu);
     auto it = s.index.find(key);
@@ -110,7 +125,8 @@ std::optional<CacheHit> Cache::lookup(const dns::Name& name, std::uint16_t type,
 
 std::optional<CacheHit> Cache::get_stale(const dns::Name& name, std::uint16_t type, Trust min_trust,
                                          CacheClock::time_point now) {
-    const std::string key = make_key(name, type);
+    const Key k(name, type);
+    const std::string_view key = k.view();
     Shard& s = shard(key);
     std::lock_guard lock(s.mu);
     auto it = s.index.find(key);

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -83,13 +84,17 @@ private:
         CacheClock::time_point expires{};
         std::size_t bytes = 0;
     };
+    struct KeyHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+    };
     struct Shard {
         mutable std::mutex mu;
         std::list<Entry> lru;  ///< most recently used first
-        std::unordered_map<std::string, std::list<Entry>::iterator> index;
+        std::unordered_map<std::string, std::list<Entry>::iterator, KeyHash, std::equal_to<>> index;
         std::size_t bytes = 0;
     };
-    [[nodiscard]] Shard& shard(const std::string& key);
+    [[nodiscard]] Shard& shard(std::string_view key);
     [[nodiscard]] std::optional<CacheHit> get_stale(const dns::Name& name, std::uint16_t type, Trust min_trust,
                                                     CacheClock::time_point now);
     static void erase(Shard& s, std::list<Entry>::iterator it);

@@ -24,6 +24,12 @@ std::string bare(const dns::Name& n) {
     return s;
 }
 
+// "A gaia.cs.umass.edu", the question as trace lines show it; empty when nothing is traced
+// (no text is built per upstream query then).
+std::string traced(std::uint16_t type, const dns::Name& n) {
+    return net::Trace::enabled() ? dns::type_to_string(type) + " " + bare(n) : std::string();
+}
+
 std::uint32_t min_ttl(const std::vector<dns::Rr>& rrs) {
     std::uint32_t t = rrs.empty() ? 0 : rrs.front().ttl;
     for (const auto& r : rrs) t = std::min(t, r.ttl);
@@ -143,7 +149,8 @@ net::task<Resolution> Recursor::resolve(dns::Name qname, std::uint16_t qtype) {
 }
 
 net::task<Resolution> Recursor::resolve_collapsed(const dns::Name& qname, std::uint16_t qtype) {
-    std::string key(qname.lowered().wire());
+    std::string key(qname.wire());
+    dns::wire_lower(key);
     key += static_cast<char>(qtype >> 8);
     key += static_cast<char>(qtype & 0xFF);
     std::shared_ptr<Pending> p;
@@ -189,7 +196,9 @@ net::task<Resolution> Recursor::resolve_collapsed(const dns::Name& qname, std::u
     {
         std::lock_guard lock(p->mu);
         p->done = true;
-        p->result = r;
+        // Out of the table no query can find `p` any more: the result is copied only when
+        // a follower holds it (the common cold case has none).
+        if (p.use_count() > 1) p->result = r;
         wake.swap(p->wake);
     }
     for (auto& fn : wake) fn();
@@ -359,7 +368,7 @@ net::task<bool> Recursor::forward(dns::Name qname, std::uint16_t qtype, Work& w,
     for (const auto& f : opts_.forwarders)
         if (std::find(addrs.begin(), addrs.end(), f.address()) == addrs.end()) addrs.push_back(f.address());
     const auto order = rtt_.order(addrs, static_cast<std::uint32_t>(dns::random_id()) << 16 | dns::random_id());
-    const std::string question = dns::type_to_string(qtype) + " " + bare(qname);
+    const std::string question = traced(qtype, qname);  // the text of trace lines only
     for (const auto& addr : order) {
         for (const auto& server : opts_.forwarders) {
             if (server.address() != addr) continue;
@@ -369,7 +378,7 @@ net::task<bool> Recursor::forward(dns::Name qname, std::uint16_t qtype, Work& w,
             eo.rd = true;
             dns::Name q = qname;
             dns::ExchangeResult r = co_await dns::exchange(server, q, qtype, eo);
-            std::string line = "   => " + net::to_string(server) + " " + question + ": ";
+            std::string line = net::Trace::enabled() ? "   => " + net::to_string(server) + " " + question + ": " : "";
             note_rtt(addr, r.status, now);
             if (r.status != dns::ExchangeStatus::ok) {
                 net::trace_line(line + (r.status == dns::ExchangeStatus::timeout ? "timeout" : "error"));
@@ -400,7 +409,7 @@ net::task<bool> Recursor::forward(dns::Name qname, std::uint16_t qtype, Work& w,
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 net::task<bool> Recursor::iterate(dns::Name qname, std::uint16_t qtype, Work& w, unsigned depth, Classified& out) {
     Servers zs = closest_servers(qname);
-    const std::string question = dns::type_to_string(qtype) + " " + bare(qname);
+    const std::string question = traced(qtype, qname);  // the text of trace lines only
     // RFC 9156: each zone's servers are asked about one more label than the zone has, type A,
     // until the name asked is the whole name; `extra` counts the labels below the zone.
     bool minimise = opts_.qname_minimisation;
@@ -432,7 +441,7 @@ net::task<bool> Recursor::iterate(dns::Name qname, std::uint16_t qtype, Work& w,
                 continue;
             }
         }
-        const std::string asked_text = minimised ? dns::type_to_string(atype) + " " + bare(asked) : question;
+        const std::string asked_text = minimised ? traced(atype, asked) : question;
         bool moved = false;
         const auto order =
             rtt_.order(zs.addresses, static_cast<std::uint32_t>(dns::random_id()) << 16 | dns::random_id());
@@ -444,7 +453,7 @@ net::task<bool> Recursor::iterate(dns::Name qname, std::uint16_t qtype, Work& w,
             dns::Name q = asked;
             dns::ExchangeResult r = co_await dns::exchange(server, q, atype, eo);
             note_rtt(addr, r.status, now);
-            std::string line = "   -> " + net::to_string(addr) + " " + asked_text + ": ";
+            std::string line = net::Trace::enabled() ? "   -> " + net::to_string(addr) + " " + asked_text + ": " : "";
             if (r.status != dns::ExchangeStatus::ok) {
                 net::trace_line(line + (r.status == dns::ExchangeStatus::timeout ? "timeout" : "error"));
                 continue;

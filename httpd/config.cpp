@@ -25,6 +25,7 @@ void Config::bind(app::Daemon& d) {
     o.add("", "httpd.send_timeout_ms", send_timeout_ms, "time for each 1 MiB of a response");
     o.add("", "httpd.cache_entries", cache_entries, "file metadata cache entries per thread");
     o.add("", "httpd.cache_file_max", cache_file_max, "files up to this size are cached in memory");
+    o.add("", "httpd.cache_bytes", cache_bytes, "bytes of files held in memory per worker thread");
     o.add("", "httpd.cache_valid_ms", cache_valid_ms,
           "a file held in memory is served this long (ms) without checking it again on disk (0: check every hit)");
     o.add("", "httpd.max_connections", max_connections, "connection limit");

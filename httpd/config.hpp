@@ -52,6 +52,7 @@ struct Config {
     unsigned send_timeout_ms = 60000;            ///< httpd.send_timeout_ms
     std::size_t cache_entries = 4096;            ///< httpd.cache_entries: metadata cache per thread
     std::size_t cache_file_max = 64 * 1024;      ///< httpd.cache_file_max: files up to this are kept in memory
+    std::size_t cache_bytes = 32u << 20;         ///< httpd.cache_bytes: bytes of files in memory per thread
     unsigned cache_valid_ms = 100;               ///< httpd.cache_valid_ms: a file in memory is trusted this long
     std::size_t max_connections = 10000;         ///< httpd.max_connections
     std::size_t max_per_address = 1024;          ///< httpd.max_per_address

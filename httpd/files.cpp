@@ -14,12 +14,13 @@
 namespace httpd {
 
 FileCache::FileCache(std::size_t max_entries, std::size_t max_file, const MimeTypes& mime, std::string default_type,
-                     unsigned valid_ms)
+                     unsigned valid_ms, std::size_t max_bytes)
     : max_entries_(max_entries),
       max_file_(max_file),
       mime_(mime),
       default_type_(std::move(default_type)),
-      valid_ms_(valid_ms) {}
+      valid_ms_(valid_ms),
+      max_bytes_(max_bytes) {}
 
 std::int64_t FileCache::now_ms() {
     // The coarse clock is read from the vDSO without a system call; its tick (a few ms) is far
@@ -56,7 +57,7 @@ std::shared_ptr<FileMeta> FileCache::build(int fd, const struct stat& st, const 
     http::append_header(m->validator_fields, "ETag", m->etag);
     (void)http::append_header_checked(m->entity_fields, "Content-Type", m->content_type);
     http::append_header(m->entity_fields, "Accept-Ranges", "bytes");
-    if (m->size <= max_file_) {
+    if (m->size <= max_file_ && m->size <= max_bytes_) {
         m->data.resize(static_cast<std::size_t>(m->size));
         std::size_t got = 0;
         while (got < m->data.size()) {
@@ -100,6 +101,7 @@ FileCache::Result FileCache::get(int root_fd, int root_id, const std::string& re
             res.fd = std::move(opened.file);
             return res;
         }
+        bytes_ -= it->second.meta->data.size();
         map_.erase(it);
     }
     auto opened = fs::open_beneath(root_fd, relative, O_RDONLY | O_NONBLOCK);
@@ -115,8 +117,15 @@ FileCache::Result FileCache::get(int root_fd, int root_id, const std::string& re
     }
     const std::uint64_t gen = generation_.load(std::memory_order_acquire);
     auto meta = build(handle.get(), st, relative);
-    if (map_.size() >= max_entries_) map_.clear();  // crude but bounded; a working set refills quickly
-    if (max_entries_ > 0) map_[key_] = Entry{meta, now_ms(), gen};
+    // Crude but bounded: past a bound the cache starts afresh, and a working set refills it.
+    if (map_.size() >= max_entries_ || bytes_ + meta->data.size() > max_bytes_) {
+        map_.clear();
+        bytes_ = 0;
+    }
+    if (max_entries_ > 0) {
+        map_[key_] = Entry{meta, now_ms(), gen};
+        bytes_ += meta->data.size();
+    }
     res.meta = std::move(meta);
     if (want_fd && res.meta->regular && !res.meta->has_data) res.fd = std::move(handle);
     return res;

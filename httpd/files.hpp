@@ -38,10 +38,12 @@ struct FileMeta {
 /// memory is trusted without that fstatat for `valid_ms` after its last check (nginx's
 /// open_file_cache_valid, h2o's per-loop cache), unless note_change() was called since: an edit
 /// made outside the server shows within `valid_ms`, one made through it (PUT, DELETE) at once.
+/// Bounded by entries and by the bytes of the files it holds (`max_bytes`): past either bound
+/// it starts afresh (a working set refills it quickly).
 class FileCache {
 public:
     FileCache(std::size_t max_entries, std::size_t max_file, const MimeTypes& mime, std::string default_type,
-              unsigned valid_ms = 0);
+              unsigned valid_ms = 0, std::size_t max_bytes = std::size_t{32} << 20);
 
     /// Every thread's cache revalidates its next hits (a PUT or DELETE changed a file).
     static void note_change() { generation_.fetch_add(1, std::memory_order_release); }
@@ -55,6 +57,8 @@ public:
     /// `want_fd`: open a descriptor for a regular file not held in memory.
     [[nodiscard]] Result get(int root_fd, int root_id, const std::string& relative, bool want_fd);
     [[nodiscard]] std::size_t size() const { return map_.size(); }
+    /// Bytes of file contents held.
+    [[nodiscard]] std::size_t bytes() const { return bytes_; }
 
 private:
     struct Entry {
@@ -70,6 +74,8 @@ private:
     const MimeTypes& mime_;
     std::string default_type_;
     std::int64_t valid_ms_;
+    std::size_t max_bytes_;
+    std::size_t bytes_ = 0;
     std::unordered_map<std::string, Entry> map_;
     std::string key_;
 };

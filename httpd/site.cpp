@@ -130,7 +130,7 @@ FileCache& Site::cache() const {
     thread_local const Site* t_owner = nullptr;
     if (!t_cache || t_owner != this) {
         t_cache = std::make_unique<FileCache>(cfg_.cache_entries, cfg_.cache_file_max, mime_, cfg_.default_type,
-                                              cfg_.cache_valid_ms);
+                                              cfg_.cache_valid_ms, cfg_.cache_bytes);
         t_owner = this;
     }
     return *t_cache;

@@ -93,6 +93,28 @@ TEST(Files, DirectoriesAndBounds) {
     EXPECT_LE(cache.size(), 2u);
 }
 
+TEST(Files, ByteBudget) {
+    Fixture f;
+    f.dir.write("www/k1", std::string(1000, 'x'));
+    f.dir.write("www/k2", std::string(1000, 'y'));
+    f.dir.write("www/k3", std::string(1000, 'z'));
+    FileCache cache(16, 1024, f.mime, "d", 0, 2048);
+    for (const char* name : {"k1", "k2", "k3", "k1"}) {
+        auto r = cache.get(f.root, 0, name, true);
+        ASSERT_EQ(r.error, 0);
+        EXPECT_TRUE(r.meta->has_data);
+        EXPECT_EQ(r.meta->data.size(), 1000u);
+        EXPECT_LE(cache.bytes(), 2048u);
+    }
+    // A file larger than the whole budget is served from disk, not held.
+    FileCache tiny(16, 1024, f.mime, "d", 0, 500);
+    auto big = tiny.get(f.root, 0, "k1", true);
+    ASSERT_EQ(big.error, 0);
+    EXPECT_FALSE(big.meta->has_data);
+    EXPECT_TRUE(big.fd);
+    EXPECT_EQ(tiny.bytes(), 0u);
+}
+
 TEST(Files, TrustWindowAndNoteChange) {
     Fixture f;
     // A window long enough that the test cannot outrun it.

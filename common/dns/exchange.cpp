@@ -214,14 +214,14 @@ bool matches_query(const Message& m, std::uint16_t id, const Name& name, std::ui
 
 Name randomize_case(const Name& name) {
     std::string wire(name.wire());
-    // One random bit per letter; length octets are below 64, so only letters change.
+    // One random bit per octet of a wire name (at most 255); length octets are below 64, so
+    // only letters change.
     std::array<std::uint8_t, 32> bits{};
-    for (std::size_t i = 0; i < wire.size(); ++i) {
-        if (i % (bits.size() * 8) == 0) random_bytes(bits);
+    random_bytes(bits);
+    for (std::size_t i = 0; i < wire.size() && i < bits.size() * 8; ++i) {
         const char c = wire[i];
         const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        const std::size_t bit = i % (bits.size() * 8);
-        if (letter) wire[i] = static_cast<char>((bits[bit / 8] >> (bit % 8) & 1) != 0 ? (c & ~0x20) : (c | 0x20));
+        if (letter) wire[i] = static_cast<char>((bits[i / 8] >> (i % 8) & 1) != 0 ? (c & ~0x20) : (c | 0x20));
     }
     auto mixed = Name::from_wire(wire);
     return mixed ? *mixed : name;

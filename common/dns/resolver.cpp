@@ -54,9 +54,7 @@ Answer read_response(std::span<const std::uint8_t> data, std::uint16_t id, const
         return Answer{};
     }
     // RFC 5452 4: the id and the question must be ours, or it is somebody else's answer.
-    if (m.header.id != id || !m.header.qr || m.questions.size() != 1 || !(m.questions[0].name == name) ||
-        m.questions[0].type != qtype)
-        return Answer{};
+    if (!matches_query(m, id, name, qtype)) return Answer{};
     if (m.header.tc) {
         truncated = true;
         return Answer{};

@@ -351,8 +351,9 @@ class Proxy(unittest.TestCase):
             o.close()
 
     def test_misbehaving_origins(self):
+        silent = threading.Event()  # the silent origin holds each request until its case is over
         cases = [
-            (lambda c, _: time.sleep(4), 504),  # never answers (within origin_timeout_ms)
+            (lambda c, _: silent.wait(10), 504),  # never answers (within origin_timeout_ms)
             (lambda c, _: (c.sendall(b"HTTP/1.1 200 OK\r\nCache-Control: max-age=600\r\n"
                                      b"Content-Length: 100\r\n\r\nhalf"), c.close()), 502),  # closes mid-body
             (lambda c, _: (c.sendall(b"HTTP/1.1 200 OK\r\nCache-Control: max-age=600\r\n"
@@ -367,6 +368,7 @@ class Proxy(unittest.TestCase):
                 self.assertEqual(self.curl(url)[0], want)  # nothing was cached
                 self.assertEqual(o.count, 2)
             finally:
+                silent.set()
                 o.close()
         # Nothing listening: 502.
         s = socket.socket()

@@ -16,10 +16,8 @@ public:
     Key(const dns::Name& name, std::uint16_t type) {
         const std::string_view w = name.wire();
         size_ = std::min(w.size(), kMaxWire);
-        for (std::size_t i = 0; i < size_; ++i) {
-            const char c = w[i];
-            buf_[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c;  // length octets are below 64
-        }
+        std::copy_n(w.begin(), size_, buf_.begin());
+        dns::wire_lower(std::span(buf_.data(), size_));
         for (const std::uint16_t v : {type, dns::klass::IN}) {
             buf_[size_++] = static_cast<char>(v >> 8);
             buf_[size_++] = static_cast<char>(v & 0xFF);

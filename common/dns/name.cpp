@@ -246,7 +246,7 @@ bool wire_equal(std::string_view a, std::string_view b) {
     return true;
 }
 
-void wire_lower(std::string& wire) {
+void wire_lower(std::span<char> wire) {
     for (auto& c : wire) c = static_cast<char>(ascii_lower(static_cast<std::uint8_t>(c)));
 }
 

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -83,7 +84,7 @@ private:
 /// Case-insensitive comparison of two uncompressed wire names.
 [[nodiscard]] bool wire_equal(std::string_view a, std::string_view b);
 /// Lower-cases a wire name in place (length octets are below 64, so unaffected).
-void wire_lower(std::string& wire);
+void wire_lower(std::span<char> wire);
 /// Case-insensitive hash of a wire name, consistent with wire_equal.
 [[nodiscard]] std::size_t wire_hash(std::string_view wire);
 

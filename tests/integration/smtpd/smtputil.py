@@ -2,6 +2,7 @@
 Maildir root (and queue), Maildir readers, and a raw SMTP client with bounded reads."""
 import glob
 import os
+import re
 import socket
 import time
 
@@ -44,12 +45,25 @@ def port_of(d):
     return d.endpoint("smtp")[1]
 
 
+_NAME = re.compile(r"(\d+)\.M(\d+)P\d+Q(\d+)")
+
+
+def _delivery_order(path):
+    """Sort key: the time and counter in our Maildir name ("<sec>.M<usec>P<pid>Q<n>..."), read
+    as numbers (the microseconds are not zero-padded, so the names do not sort as text). Not the
+    modification time: the kernel stamps files with a clock of a few milliseconds' grain, and two
+    quick deliveries can share a stamp."""
+    m = _NAME.match(os.path.basename(path))
+    if m:
+        return (int(m.group(1)), int(m.group(2)), int(m.group(3)), path)
+    return (os.stat(path).st_mtime_ns // 1000_000_000, 0, 0, path)
+
+
 def messages(base, user):
-    """The files of user's Maildir new/ in delivery order (by modification time: Maildir names
-    do not sort by time within a second, their microseconds are not zero-padded), as bytes."""
+    """The files of user's Maildir new/ in delivery order, as bytes."""
     out = []
     paths = glob.glob(os.path.join(base, "mail", user, "new", "*"))
-    for p in sorted(paths, key=lambda p: (os.stat(p).st_mtime_ns, p)):
+    for p in sorted(paths, key=_delivery_order):
         with open(p, "rb") as f:
             out.append(f.read())
     return out

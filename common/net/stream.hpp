@@ -50,12 +50,13 @@ public:
     /// Writes everything. Errors: timed_out, broken_pipe, connection_reset, ...
     [[nodiscard]] task<void> write(std::string_view data, error_code& ec);
     [[nodiscard]] task<void> write(std::span<const asio::const_buffer> bufs, error_code& ec);
-    /// Sends `count` bytes of file `fd` from `offset`: sendfile(2) on plain TCP,
-    /// read+write through TLS. Errors: as write, and eof if the file is shorter.
+    /// Sends `count` bytes of file `fd` from `offset`: sendfile(2) on plain TCP (pread+send
+    /// for the last MiB), read+write through TLS. Errors: as write, and eof if the file is shorter.
     [[nodiscard]] task<void> send_file(int fd, std::uint64_t offset, std::uint64_t count, error_code& ec);
     /// Sends what the connection takes now of those bytes (waiting until it takes some):
-    /// one sendfile(2), or one read+write of at most 64 KiB through TLS. Returns the bytes
-    /// sent, 0 with `ec` set on error. A deadline set before each call then bounds a stall
+    /// one sendfile(2); with at most 1 MiB left, one pread+send of at most 128 KiB, then a
+    /// turn for the thread's other connections; through TLS, one read+write of at most 64 KiB.
+    /// Returns the bytes sent, 0 with `ec` set on error. A deadline set before each call then bounds a stall
     /// (no progress), not the length of a transfer to a slow client.
     [[nodiscard]] task<std::uint64_t> send_file_some(int fd, std::uint64_t offset, std::uint64_t count, error_code& ec);
     /// The same with its own deadline, `stall` from now, which bounds a stall rather than a

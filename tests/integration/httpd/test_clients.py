@@ -56,6 +56,31 @@ class Clients(unittest.TestCase):
         with open(out, "rb") as a, open(os.path.join(self.www, "data.bin"), "rb") as b:
             self.assertEqual(a.read(), b.read())
 
+    def test_files_by_copy_and_sendfile_concurrently(self):
+        # A file's last MiB goes by pread+send in turns of 128 KiB shared with the thread's
+        # other connections, the rest by sendfile: a 3 MiB file crosses both paths, the ranges
+        # start and end off the chunk boundaries, and all run at once on one curl's connections.
+        big = os.path.join(self.www, "three.bin")
+        with open(big, "wb") as f:
+            f.write(os.urandom(3 << 20))
+        jobs = [("three.bin", None), ("data.bin", None), ("three.bin", (131000, 2200000)),
+                ("data.bin", (1, 1048574)), ("data.bin", (262143, 262145)), ("three.bin", (3145000, 3145727))]
+        args = ["-Z", "--parallel-immediate", "--parallel-max", str(len(jobs))]
+        for i, (name, rng) in enumerate(jobs):
+            if i:
+                args += ["--next"] + CURL[1:]  # options apply per --next section
+            if rng:
+                args += ["-r", f"{rng[0]}-{rng[1]}"]
+            args += ["-o", os.path.join(self.base, f"par{i}.bin"), f"{self.url}/{name}"]
+        self.curl(*args)
+        for i, (name, rng) in enumerate(jobs):
+            with open(os.path.join(self.www, name), "rb") as f:
+                want = f.read()
+            if rng:
+                want = want[rng[0]:rng[1] + 1]
+            with open(os.path.join(self.base, f"par{i}.bin"), "rb") as f:
+                self.assertEqual(f.read(), want, (name, rng))
+
     def test_mime_types_from_etc_mime_types(self):
         self.assertEqual(self.curl("-o", "/dev/null", "-w", "%{content_type}", self.url + "/pic.jpg"), "image/jpeg")
         self.assertEqual(self.curl("-o", "/dev/null", "-w", "%{content_type}", self.url + "/sub/a.txt"), "text/plain")

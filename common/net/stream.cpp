@@ -30,6 +30,17 @@ constexpr std::uint64_t kSendfileMax = 1u << 30;    // bytes asked of one sendfi
 constexpr std::uint64_t kCopyMax = 1u << 20;
 constexpr std::size_t kCopyChunk = 128 * 1024;  // bytes read and written per step
 
+// pread(2) of up to `size` bytes at `offset`: the bytes read, or 0 with `ec` set (eof if the
+// file ended there, as when it shrank under a response).
+std::size_t read_at(int fd, char* buf, std::size_t size, std::uint64_t offset, error_code& ec) {
+    ssize_t n = 0;
+    do n = ::pread(fd, buf, size, static_cast<off_t>(offset));
+    while (n < 0 && errno == EINTR);
+    if (n > 0) return static_cast<std::size_t>(n);
+    ec = n == 0 ? asio::error::eof : error_code(errno, asio::error::get_system_category());
+    return 0;
+}
+
 // The buffer of the copy path: one per thread, never held across a wait (what the socket
 // did not take is read again next time), so it costs 128 KiB per thread, not per response.
 char* copy_buffer() {
@@ -145,16 +156,10 @@ struct Stream::Impl {
     // receiver then copies out data still in the caches).
     std::uint64_t try_copy_file(int fd, std::uint64_t offset, std::uint64_t count, error_code& ec) {
         char* const buf = copy_buffer();
-        const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(count, kCopyChunk));
-        ssize_t got = 0;
-        do got = ::pread(fd, buf, want, static_cast<off_t>(offset));
-        while (got < 0 && errno == EINTR);
-        if (got <= 0) {
-            ec = got == 0 ? asio::error::eof : error_code(errno, asio::error::get_system_category());
-            return 0;
-        }
+        const std::size_t got = read_at(fd, buf, std::min<std::uint64_t>(count, kCopyChunk), offset, ec);
+        if (got == 0) return 0;
         ssize_t n = 0;
-        do n = ::send(socket.native_handle(), buf, static_cast<std::size_t>(got), MSG_NOSIGNAL);
+        do n = ::send(socket.native_handle(), buf, got, MSG_NOSIGNAL);
         while (n < 0 && errno == EINTR);
         if (n < 0) {
             ec = errno == EAGAIN ? asio::error::would_block : error_code(errno, asio::error::get_system_category());
@@ -426,15 +431,10 @@ task<std::uint64_t> Stream::send_file_some(int fd, std::uint64_t offset, std::ui
     if (count == 0) co_return 0;
     if (self->tls) {
         std::vector<char> buf(std::min<std::uint64_t>(count, kTlsFileChunk));
-        ssize_t n = 0;
-        do n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(offset));
-        while (n < 0 && errno == EINTR);
-        if (n <= 0) {
-            ec = n == 0 ? asio::error::eof : error_code(errno, asio::error::get_system_category());
-            co_return 0;
-        }
-        co_await write(std::string_view(buf.data(), static_cast<std::size_t>(n)), ec);
-        co_return ec ? 0 : static_cast<std::uint64_t>(n);
+        const std::size_t n = read_at(fd, buf.data(), buf.size(), offset, ec);
+        if (n == 0) co_return 0;
+        co_await write(std::string_view(buf.data(), n), ec);
+        co_return ec ? 0 : n;
     }
     for (;;) {
         const std::uint64_t n = self->try_send_file(fd, offset, count, ec);

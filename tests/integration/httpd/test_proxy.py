@@ -84,11 +84,17 @@ class FakeOrigin(Server):
             pass
 
 
-def origin_requests(path, log):
-    if not os.path.exists(log):
-        return []
-    with open(log) as f:
-        return [l for l in f if f'"GET {path} ' in l]
+def origin_requests(path, log, expect=1):
+    """The origin's access-log lines for GET `path`, once there are `expect` of them or 10 s
+    have passed. The origin logs a request after writing its answer, which can reach the client
+    (through a tunnel at once) before the line is written."""
+    def lines():
+        if not os.path.exists(log):
+            return []
+        with open(log) as f:
+            return [l for l in f if f'"GET {path} ' in l]
+    wait_until(lambda: len(lines()) >= expect)
+    return lines()
 
 
 class Echo(Server):
@@ -200,14 +206,14 @@ class Proxy(unittest.TestCase):
         self.assertEqual(self.curl(url, "-X", "PURGE")[0], 200)
         self.assertEqual(self.curl(url, "-X", "PURGE")[0], 404)
         self.assertEqual(self.curl(url)[1]["x-cache"], "MISS")
-        self.assertEqual(len(origin_requests("/purge.txt", self.log)), 2)
+        self.assertEqual(len(origin_requests("/purge.txt", self.log, 2)), 2)
 
     def test_stale_hit_costs_one_conditional_request(self):
         url = self.put("stale.txt", "fresh for no time\n", old=False)  # Last-Modified now: lifetime 0
         self.assertEqual(self.curl(url)[1]["x-cache"], "MISS")
         s, h, b = self.curl(url)
         self.assertEqual((s, h["x-cache"], b), (200, "REVALIDATED", "fresh for no time\n"))
-        lines = origin_requests("/stale.txt", self.log)
+        lines = origin_requests("/stale.txt", self.log, 2)
         self.assertEqual(len(lines), 2)
         self.assertIn('" 304 ', lines[1])
 

@@ -44,61 +44,50 @@ struct Kept {
     Kept& operator=(const Kept&) = delete;
 };
 
-// The strings and header vector a Session fills while a request is in flight, recycled per
-// thread: a Session that ends (its connection parks between requests) gives them back, and the
-// next Session on this thread takes them, so the request after a park allocates none of them.
-// An idle connection still holds nothing; the spares are bounded in count, and a buffer that
-// grew past kSpareBytes is freed rather than kept.
-struct Spare {
-    std::string head_copy, body, out, fields, resp_body;
-    std::vector<Header> headers;
-};
-constexpr std::size_t kSpareBytes = 4096;
-constexpr std::size_t kSpares = 32;
-thread_local std::vector<Spare> t_spares;
+constexpr std::size_t kSpareBytes = 4096;  // a recycled session's buffers keep at most this much each
+constexpr std::size_t kSpares = 32;        // recycled sessions kept per thread
 
 // The requests of one connection until it ends or, with parking, until it would wait idle for
 // the next one. Everything here (read buffer, parser, strings) lives only while requests are
-// in flight; what must outlive a park is in Kept.
+// in flight; what must outlive a park is in Kept. A Session is recycled per thread (see
+// take_session): a parked connection holds none, and the next request on this thread reuses
+// one with its strings and header vector, so that it allocates none of them.
 class Session {
 public:
     Session(net::Stream& s, const Handler& h, const ServerOptions& o, Kept& kept)
-        : s_(s),
-          handler_(h),
-          opts_(o),
-          peer_{net::address_text(s.peer().address()), s.peer().port()},
-          reader_(s, o.limits.parser.max_header_bytes + 4),
-          parser_(o.limits.parser),
-          trace_(kept.trace),
-          served_(kept.served) {
-        if (t_spares.empty()) return;
-        Spare& sp = t_spares.back();
-        head_copy_ = std::move(sp.head_copy);
-        body_ = std::move(sp.body);
-        out_ = std::move(sp.out);
-        resp_.fields = std::move(sp.fields);
-        resp_.body = std::move(sp.resp_body);
-        parser_.request().headers = std::move(sp.headers);
-        t_spares.pop_back();
-    }
-    ~Session() {
-        if (t_spares.size() >= kSpares) return;
-        release_large_buffers();
-        auto& headers = parser_.request().headers;
-        if (headers.capacity() * sizeof(Header) > kSpareBytes) return;
-        headers.clear();
-        for (std::string* str : {&head_copy_, &body_, &out_, &resp_.body, &resp_.fields}) str->clear();
-        Spare& sp = t_spares.emplace_back();
-        sp.head_copy = std::move(head_copy_);
-        sp.body = std::move(body_);
-        sp.out = std::move(out_);
-        sp.fields = std::move(resp_.fields);
-        sp.resp_body = std::move(resp_.body);
-        sp.headers = std::move(headers);
+        : reader_(s, o.limits.parser.max_header_bytes + 4), parser_(o.limits.parser) {
+        attach(s, h, o, kept);
     }
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
+    // Takes on a connection (a new Session, or a recycled one whose reader is empty).
+    void attach(net::Stream& s, const Handler& h, const ServerOptions& o, Kept& kept) {
+        s_ = &s;
+        handler_ = &h;
+        opts_ = &o;
+        kept_ = &kept;
+        peer_.address = net::address_text(s.peer().address());
+        peer_.port = s.peer().port();
+        reader_.rebind(s, o.limits.parser.max_header_bytes + 4);
+        parser_.set_limits(o.limits.parser);
+        quick_ = {};
+    }
+    // Lets go of the connection and of every resource of the last response, keeping small
+    // buffers for the next connection. False: too large to be worth keeping.
+    bool detach() {
+        reader_.clear();
+        resp_.clear();
+        release_large_buffers();
+        auto& headers = parser_.request().headers;
+        headers.clear();
+        for (std::string* str : {&head_copy_, &body_, &out_, &resp_.body, &resp_.fields}) str->clear();
+        s_ = nullptr;
+        kept_ = nullptr;
+        return headers.capacity() * sizeof(Header) <= kSpareBytes;
+    }
+
+    net::Step poll();
     net::task<net::Step> run(bool may_park);
 
 private:
@@ -112,9 +101,9 @@ private:
     net::task<std::uint64_t> write_response(bool head_only, int version_minor, bool keep, net::error_code& ec);
     bool build_head(bool head_only, int version_minor, bool keep);
     bool keep_alive(const Request& req) const {
-        const auto& lim = opts_.limits;
-        return req.keep_alive && !resp_.close && !s_.draining() &&
-               (lim.max_requests == 0 || served_ < lim.max_requests);
+        const auto& lim = opts_->limits;
+        return req.keep_alive && !resp_.close && !s_->draining() &&
+               (lim.max_requests == 0 || kept_->served < lim.max_requests);
     }
     // The quick path (ServerOptions::quick): what became of a request tried on it.
     enum class Quick {
@@ -131,7 +120,7 @@ private:
     net::task<void> linger();
     net::task<void> close_send();
     void log(const Request* req, int status, std::uint64_t bytes, std::time_t t) const {
-        if (opts_.log) opts_.log(LogEntry{peer_, req, status, bytes, t});
+        if (opts_->log) opts_->log(LogEntry{peer_, req, status, bytes, t});
     }
 
     // An idle keep-alive connection should cost little memory: keep small buffers for reuse,
@@ -141,10 +130,19 @@ private:
             if (str->capacity() > kSpareBytes) std::string().swap(*str);
     }
 
-    net::Stream& s_;
-    const Handler& handler_;
-    const ServerOptions& opts_;
-    const Peer peer_;
+    // What poll() did with a request before handing the turn to run(): see Quick.
+    struct Handover {
+        Quick q = Quick::declined;
+        std::size_t used = 0;
+        std::time_t started = 0;
+        std::size_t written = 0;
+    };
+
+    net::Stream* s_ = nullptr;
+    const Handler* handler_ = nullptr;
+    const ServerOptions* opts_ = nullptr;
+    Kept* kept_ = nullptr;
+    Peer peer_;
     net::Reader reader_;
     RequestParser parser_;
     ChunkedDecoder chunked_;
@@ -152,19 +150,18 @@ private:
     std::string body_;
     std::string out_;
     Response resp_;
-    const std::unique_ptr<net::SessionTrace>& trace_;
-    std::size_t& served_;
+    Handover quick_;  // from poll() to run(), when q != declined
 };
 
 // Reads until a complete head, an error, or the end. Returns false when the connection
 // should just close (EOF, reset, idle timeout, shutdown).
 net::task<bool> Session::read_head(ParseResult& pr) {
-    const auto& lim = opts_.limits;
+    const auto& lim = opts_->limits;
     parser_.reset();
     // RFC 9112 9.5: an idle keep-alive connection may be closed at any time; once a request
     // has started, a client that is too slow to finish its head gets 408.
     bool started = !reader_.empty();
-    s_.expires_after(started ? lim.header_timeout : lim.idle_timeout);
+    s_->expires_after(started ? lim.header_timeout : lim.idle_timeout);
     while (true) {
         if (!reader_.empty()) {
             pr = parser_.parse(reader_.data());
@@ -174,7 +171,7 @@ net::task<bool> Session::read_head(ParseResult& pr) {
         if (st == net::ReadStatus::ok) {
             if (!started) {
                 started = true;
-                s_.expires_after(lim.header_timeout);
+                s_->expires_after(lim.header_timeout);
             }
             continue;
         }
@@ -183,7 +180,7 @@ net::task<bool> Session::read_head(ParseResult& pr) {
             co_return true;
         }
         if (st == net::ReadStatus::timeout && started) {
-            if (trace_) trace_->note("header timeout");
+            if (kept_->trace) kept_->trace->note("header timeout");
             co_await fail(408, "The request head did not arrive in time.");
         }
         co_return false;
@@ -216,7 +213,7 @@ net::task<BodyOutcome> Session::read_body(int& status) {
     }
     // RFC 9112 7.1: chunked; the decoder enforces max_body on the decoded size.
     chunked_.reset();
-    chunked_.set_limits({opts_.limits.max_body, 4096, opts_.limits.parser.max_header_bytes});
+    chunked_.set_limits({opts_->limits.max_body, 4096, opts_->limits.parser.max_header_bytes});
     while (true) {
         if (!reader_.empty()) {
             const auto r = chunked_.decode(reader_.data());
@@ -242,7 +239,7 @@ net::task<BodyOutcome> Session::read_body(int& status) {
 bool Session::build_head(bool head_only, int version_minor, bool keep) {
     out_.clear();
     append_status_line(out_, resp_.status, 1);
-    if (!opts_.server_name.empty()) append_header(out_, "Server", opts_.server_name);
+    if (!opts_->server_name.empty()) append_header(out_, "Server", opts_->server_name);
     append_header(out_, "Date", t_date.get(std::time(nullptr)));
     out_ += resp_.fields;
     // RFC 9110 8.6: no Content-Length in 1xx/204; a 304 may omit it and we do. RFC 9110
@@ -253,32 +250,32 @@ bool Session::build_head(bool head_only, int version_minor, bool keep) {
     if (!keep) out_ += "Connection: close\r\n";
     else if (version_minor == 0) out_ += "Connection: keep-alive\r\n";
     end_head(out_);
-    if (trace_) {
-        trace_->server(std::string_view(out_).substr(0, out_.size() - 4));
-        if (!resp_.note.empty()) trace_->note(resp_.note);
+    if (kept_->trace) {
+        kept_->trace->server(std::string_view(out_).substr(0, out_.size() - 4));
+        if (!resp_.note.empty()) kept_->trace->note(resp_.note);
     }
     return !no_body && !head_only && resp_.body_length() > 0;
 }
 
 net::task<std::uint64_t> Session::write_response(bool head_only, int version_minor, bool keep, net::error_code& ec) {
     const bool send_body = build_head(head_only, version_minor, keep);
-    s_.expires_after(opts_.limits.send_timeout);
+    s_->expires_after(opts_->limits.send_timeout);
     if (!send_body || !resp_.file) {
         const std::string_view body = resp_.memory_body();
         std::array<asio::const_buffer, 2> bufs{asio::buffer(out_), asio::buffer(body.data(), body.size())};
-        co_await s_.write(std::span<const asio::const_buffer>(bufs.data(), send_body ? 2 : 1), ec);
+        co_await s_->write(std::span<const asio::const_buffer>(bufs.data(), send_body ? 2 : 1), ec);
         co_return ec ? 0 : (send_body ? body.size() : 0);
     }
     // Head, then the file. (Sending the head with MSG_MORE to share a segment with the file
     // stalled on partial sendfile writes: the corked tail waited for delayed ACKs.)
-    co_await s_.write(out_, ec);
+    co_await s_->write(out_, ec);
     if (ec) co_return 0;
     // The send timeout bounds each step, as nginx's send_timeout: a slow client that keeps
     // taking bytes is not cut off, a stalled one is.
     std::uint64_t off = resp_.file_offset, left = resp_.file_length, done = 0;
     while (left > 0) {
         const std::uint64_t step =
-            co_await s_.send_file_some(resp_.file.get(), off, left, opts_.limits.send_timeout, ec);
+            co_await s_->send_file_some(resp_.file.get(), off, left, opts_->limits.send_timeout, ec);
         if (ec) co_return done;
         off += step;
         left -= step;
@@ -295,7 +292,7 @@ net::task<void> Session::fail(int status, std::string_view detail, const Request
     out_.clear();
     const auto bytes = co_await write_response(false, 1, false, ec);
     log(req, status, bytes, std::time(nullptr));
-    s_.expires_after(kErrorWriteTime);
+    s_->expires_after(kErrorWriteTime);
     co_await linger();
 }
 
@@ -303,7 +300,7 @@ net::task<void> Session::fail(int status, std::string_view detail, const Request
 // into a reset: half-close, then read and discard for a short, bounded time.
 net::task<void> Session::linger() {
     co_await close_send();
-    s_.expires_after(kLingerTime);
+    s_->expires_after(kLingerTime);
     std::size_t discarded = 0;
     reader_.clear();
     for (int i = 0; i < 1024 && discarded < kLingerBytes; ++i) {
@@ -315,10 +312,10 @@ net::task<void> Session::linger() {
 
 // Counts a request whose head has been read, and shows it in the transcript.
 void Session::note_request(std::string_view head) {
-    ++served_;
-    if (!trace_) return;
+    ++kept_->served;
+    if (!kept_->trace) return;
     while (!head.empty() && (head.back() == '\n' || head.back() == '\r')) head.remove_suffix(1);
-    trace_->client(head);
+    kept_->trace->client(head);
 }
 
 // After a response went out whole on a connection that stays open: log, drop the request's
@@ -342,8 +339,8 @@ Session::Quick Session::try_quick(std::size_t& used, std::time_t& started, std::
     resp_.clear();
     bool handled = false;
     try {
-        const ServerRequest sr{req, {}, peer_, s_.id(), served_ + 1, trace_ != nullptr, s_.is_tls()};
-        handled = opts_.quick(sr, resp_);
+        const ServerRequest sr{req, {}, peer_, s_->id(), kept_->served + 1, kept_->trace != nullptr, s_->is_tls()};
+        handled = opts_->quick(sr, resp_);
     } catch (const std::exception&) {
         set_error(resp_, 500);
         resp_.close = true;
@@ -358,7 +355,7 @@ Session::Quick Session::try_quick(std::size_t& used, std::time_t& started, std::
     const std::string_view body = resp_.memory_body();
     const std::array<asio::const_buffer, 2> bufs{asio::buffer(out_), asio::buffer(body.data(), body.size())};
     net::error_code ec;
-    written = s_.try_write(std::span<const asio::const_buffer>(bufs.data(), send_body ? 2 : 1), ec);
+    written = s_->try_write(std::span<const asio::const_buffer>(bufs.data(), send_body ? 2 : 1), ec);
     if (ec) return Quick::write_rest;  // would_block, or an error the async write meets again
     done_with(req, started, used, send_body ? body.size() : 0);
     return Quick::answered;
@@ -377,8 +374,8 @@ net::task<bool> Session::write_rest(const Request& req, std::time_t started, std
         bufs[0] += written;
     }
     net::error_code ec;
-    s_.expires_after(opts_.limits.send_timeout);
-    co_await s_.write(std::span<const asio::const_buffer>(bufs.data() + first, (send_body ? 2 : 1) - first), ec);
+    s_->expires_after(opts_->limits.send_timeout);
+    co_await s_->write(std::span<const asio::const_buffer>(bufs.data() + first, (send_body ? 2 : 1) - first), ec);
     if (ec) {
         log(&req, resp_.status, 0, started);
         co_return false;
@@ -393,7 +390,7 @@ net::task<bool> Session::read_request(std::size_t& used) {
     ParseResult pr;
     if (!co_await read_head(pr)) co_return false;
     if (pr.status == ParseStatus::error) {
-        if (trace_) trace_->note(std::string("bad request: ") + std::string(to_string(pr.error)));
+        if (kept_->trace) kept_->trace->note(std::string("bad request: ") + std::string(to_string(pr.error)));
         co_await fail(status_for(pr.error), to_string(pr.error));
         co_return false;
     }
@@ -407,12 +404,12 @@ net::task<bool> Session::read_request(std::size_t& used) {
 // client left, or the body was refused: 413, before_body, 400/408, all answered here).
 // The head moves to head_copy_ first, so `used` becomes 0.
 net::task<bool> Session::receive_body(const Request& req, std::time_t started, std::size_t& used) {
-    const auto& lim = opts_.limits;
+    const auto& lim = opts_->limits;
     if (req.body == BodyKind::length && req.content_length > lim.max_body) {
         co_await fail(413, "The request body is larger than allowed.", &req);
         co_return false;
     }
-    if (opts_.before_body && co_await answer_early(req, started)) co_return false;
+    if (opts_->before_body && co_await answer_early(req, started)) co_return false;
     // The reader may move its bytes while the body arrives: re-parse the head from a stable
     // copy so the request's views stay valid.
     head_copy_.assign(reader_.data().substr(0, used));
@@ -423,11 +420,11 @@ net::task<bool> Session::receive_body(const Request& req, std::time_t started, s
     // RFC 9110 10.1.1: ask for the body only when it has not started to arrive.
     if (req.expect_continue && reader_.empty()) {
         net::error_code ec;
-        s_.expires_after(lim.send_timeout);
-        co_await s_.write(kContinue, ec);
+        s_->expires_after(lim.send_timeout);
+        co_await s_->write(kContinue, ec);
         if (ec) co_return false;
     }
-    s_.expires_after(lim.body_timeout);
+    s_->expires_after(lim.body_timeout);
     int status = 0;
     const auto outcome = co_await read_body(status);
     if (outcome == BodyOutcome::closed) co_return false;
@@ -444,8 +441,8 @@ net::task<bool> Session::receive_body(const Request& req, std::time_t started, s
 // ServerOptions::before_body: returns true if it answered (and the connection is done).
 net::task<bool> Session::answer_early(const Request& req, std::time_t started) {
     resp_.clear();
-    const ServerRequest sr{req, {}, peer_, s_.id(), served_, trace_ != nullptr, s_.is_tls()};
-    if (!opts_.before_body(sr, resp_)) co_return false;
+    const ServerRequest sr{req, {}, peer_, s_->id(), kept_->served, kept_->trace != nullptr, s_->is_tls()};
+    if (!opts_->before_body(sr, resp_)) co_return false;
     net::error_code ec;
     const auto bytes = co_await write_response(req.method == Method::head, req.version_minor, false, ec);
     log(&req, resp_.status, bytes, started);
@@ -458,8 +455,8 @@ net::task<void> Session::handle(const Request& req) {
     resp_.clear();
     bool handler_failed = false;
     try {
-        const ServerRequest sr{req, body_, peer_, s_.id(), served_, trace_ != nullptr, s_.is_tls()};
-        if (!opts_.quick || !opts_.quick(sr, resp_)) co_await handler_(sr, resp_);
+        const ServerRequest sr{req, body_, peer_, s_->id(), kept_->served, kept_->trace != nullptr, s_->is_tls()};
+        if (!opts_->quick || !opts_->quick(sr, resp_)) co_await (*handler_)(sr, resp_);
     } catch (const std::exception&) {
         handler_failed = true;
     }
@@ -480,9 +477,9 @@ net::task<bool> Session::finish(const Request& req, std::time_t started, std::si
         log(&req, resp_.status, 0, started);
         if (ec) co_return false;
         reader_.consume(used);
-        if (trace_) trace_->note("tunnel open");
-        co_await takeover->run(s_, reader_.data());
-        if (trace_) trace_->note("tunnel closed");
+        if (kept_->trace) kept_->trace->note("tunnel open");
+        co_await takeover->run(*s_, reader_.data());
+        if (kept_->trace) kept_->trace->note("tunnel closed");
         co_return false;
     }
     const bool keep = keep_alive(req);
@@ -504,11 +501,38 @@ net::task<bool> Session::finish(const Request& req, std::time_t started, std::si
 // No more data from us: over TLS, close_notify first (RFC 8446 6.1, so that the client can
 // tell the end from a truncation), then the TCP half-close. Under the current deadline.
 net::task<void> Session::close_send() {
-    if (s_.is_tls()) {
+    if (s_->is_tls()) {
         net::error_code ec;
-        co_await s_.shutdown_tls(ec, /*wait_for_peer=*/false);
+        co_await s_->shutdown_tls(ec, /*wait_for_peer=*/false);
     }
-    s_.shutdown_send();
+    s_->shutdown_send();
+}
+
+// The turn of a parked connection without a coroutine: requests whose heads are buffered,
+// answered at once by ServerOptions::quick and taken whole by the socket, one after another
+// until the socket is empty. Anything else (a body to read, a partial head, a response the
+// socket did not take, a handler that waits) goes on in run(), from where this left it.
+net::Step Session::poll() {
+    while (true) {
+        if (s_->draining() && reader_.empty()) return net::Step::done;
+        if (s_->timed_out()) return net::Step::done;  // the idle deadline passed while parked
+        if (reader_.empty()) {
+            // A short read a moment ago emptied the socket: the next bytes are a new event.
+            if (!reader_.drained()) {
+                const auto st = reader_.try_fill();
+                if (st != net::ReadStatus::ok && st != net::ReadStatus::would_block) return net::Step::done;
+            }
+            if (reader_.empty()) {
+                s_->expires_after(opts_->limits.idle_timeout);
+                return net::Step::park;
+            }
+        }
+        Handover h;
+        h.q = try_quick(h.used, h.started, h.written);
+        if (h.q == Quick::answered) continue;
+        quick_ = h;  // declined: nothing consumed; else run() writes what was answered
+        return net::Step::resume;
+    }
 }
 
 // RFC 9112 9.3: one request after another on the connection, each read, handled, answered.
@@ -517,31 +541,31 @@ net::task<void> Session::close_send() {
 net::task<net::Step> Session::run(bool may_park) {
     constexpr auto done = net::Step::done;
     while (true) {
-        // Graceful shutdown began during the last response: nothing more is expected of us.
-        if (s_.draining() && reader_.empty()) co_return done;
-        if (s_.timed_out()) co_return done;  // the idle deadline passed while parked: close silently
-        if (may_park && reader_.empty()) {
-            const auto st = reader_.try_fill();
-            if (st == net::ReadStatus::would_block) {
-                s_.expires_after(opts_.limits.idle_timeout);
-                co_return net::Step::park;
-            }
-            if (st != net::ReadStatus::ok) co_return done;  // EOF, reset, closed by a drain
-        }
         std::size_t used = 0;  // reader bytes that belong to this request
-        if (opts_.quick && !reader_.empty()) {
-            std::time_t started = 0;
-            std::size_t written = 0;
-            const Quick q = try_quick(used, started, written);
-            if (q == Quick::answered) continue;
-            if (q == Quick::write_rest) {
-                if (!co_await write_rest(parser_.request(), started, used, written)) co_return done;
-                continue;
+        Handover h = std::exchange(quick_, Handover{});
+        if (h.q == Quick::declined) {
+            // Graceful shutdown began during the last response: nothing more is expected of us.
+            if (s_->draining() && reader_.empty()) co_return done;
+            if (s_->timed_out()) co_return done;  // the idle deadline passed while parked: close silently
+            if (may_park && reader_.empty()) {
+                const auto st = reader_.try_fill();
+                if (st == net::ReadStatus::would_block) {
+                    s_->expires_after(opts_->limits.idle_timeout);
+                    co_return net::Step::park;
+                }
+                if (st != net::ReadStatus::ok) co_return done;  // EOF, reset, closed by a drain
             }
-            if (q == Quick::finish) {
-                if (!co_await finish(parser_.request(), started, used)) co_return done;
-                continue;
-            }
+            if (opts_->quick && !reader_.empty()) h.q = try_quick(h.used, h.started, h.written);
+        }
+        used = h.used;
+        if (h.q == Quick::answered) continue;
+        if (h.q == Quick::write_rest) {
+            if (!co_await write_rest(parser_.request(), h.started, used, h.written)) co_return done;
+            continue;
+        }
+        if (h.q == Quick::finish) {
+            if (!co_await finish(parser_.request(), h.started, used)) co_return done;
+            continue;
         }
         if (!co_await read_request(used)) co_return done;
         const Request& req = parser_.request();
@@ -552,14 +576,44 @@ net::task<net::Step> Session::run(bool may_park) {
     }
 }
 
-// A connection of a parking service: between requests only Kept remains.
+// Sessions recycled per thread (see Session).
+thread_local std::vector<std::unique_ptr<Session>> t_sessions;
+
+std::unique_ptr<Session> take_session(net::Stream& s, const Handler& h, const ServerOptions& o, Kept& kept) {
+    if (t_sessions.empty()) return std::make_unique<Session>(s, h, o, kept);
+    auto session = std::move(t_sessions.back());
+    t_sessions.pop_back();
+    session->attach(s, h, o, kept);
+    return session;
+}
+
+void recycle(std::unique_ptr<Session> session) {
+    if (session && session->detach() && t_sessions.size() < kSpares) t_sessions.push_back(std::move(session));
+}
+
+// A connection of a parking service: between requests only Kept remains. A turn takes a
+// recycled Session, serves on it and gives it back when the connection parks or ends.
 class Connection final : public net::Resumable {
 public:
     Connection(net::Stream& s, const Handler& h, const ServerOptions& o) : s_(s), handler_(h), opts_(o), kept_(s, o) {}
+    ~Connection() override { recycle(std::move(session_)); }
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    net::Step poll() override {
+        // Over TLS the socket's readiness says nothing of the engine's bytes: coroutine turns.
+        if (!opts_.quick || s_.is_tls()) return net::Step::resume;
+        session_ = take_session(s_, handler_, opts_, kept_);
+        const net::Step next = session_->poll();
+        if (next != net::Step::resume) recycle(std::move(session_));
+        return next;
+    }
 
     net::task<net::Step> resume() override {
-        Session session(s_, handler_, opts_, kept_);
-        co_return co_await session.run(/*may_park=*/true);
+        if (!session_) session_ = take_session(s_, handler_, opts_, kept_);
+        const net::Step next = co_await session_->run(/*may_park=*/true);
+        recycle(std::move(session_));
+        co_return next;
     }
 
 private:
@@ -567,14 +621,16 @@ private:
     const Handler& handler_;
     const ServerOptions& opts_;
     Kept kept_;
+    std::unique_ptr<Session> session_;  // only during a turn
 };
 
 }  // namespace
 
 net::task<void> serve(net::Stream& stream, const Handler& handler, const ServerOptions& opts) {
     Kept kept(stream, opts);
-    Session session(stream, handler, opts, kept);
-    (void)co_await session.run(/*may_park=*/false);
+    auto session = take_session(stream, handler, opts, kept);
+    (void)co_await session->run(/*may_park=*/false);
+    recycle(std::move(session));
 }
 
 net::ResumableFactory service(const Handler& handler, const ServerOptions& opts) {

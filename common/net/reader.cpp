@@ -41,7 +41,15 @@ ReadStatus classify(const error_code& ec) {
 }
 }  // namespace
 
-Reader::Reader(Stream& stream, std::size_t capacity) : stream_(stream), capacity_(capacity) {}
+Reader::Reader(Stream& stream, std::size_t capacity) : stream_(&stream), capacity_(capacity) {}
+
+void Reader::rebind(Stream& stream, std::size_t capacity) {
+    clear();
+    stream_ = &stream;
+    capacity_ = capacity;
+    next_capacity_ = 0;
+    drained_ = false;
+}
 Reader::~Reader() = default;
 
 std::string_view Reader::data() const {
@@ -88,7 +96,7 @@ void Reader::compact() {
 }
 
 ReadStatus Reader::try_fill() {
-    if (stream_.is_tls()) return ReadStatus::ok;
+    if (stream_->is_tls()) return ReadStatus::ok;
     if (buf_ && end_ - begin_ >= capacity_) return ReadStatus::limit;
     const bool had = static_cast<bool>(buf_);
     if (!had) {
@@ -98,11 +106,13 @@ ReadStatus Reader::try_fill() {
         compact();
     }
     error_code ec;
-    const std::size_t n = stream_.try_read(asio::buffer(buf_.data() + end_, capacity_ - end_), ec);
+    const std::size_t n = stream_->try_read(asio::buffer(buf_.data() + end_, capacity_ - end_), ec);
     if (!ec && n > 0) {
+        drained_ = n < capacity_ - end_;  // a short read took everything the socket held
         end_ += n;
         return ReadStatus::ok;
     }
+    drained_ = ec == asio::error::would_block || ec == asio::error::try_again;
     if (begin_ == end_) consume(0);   // give an empty buffer back
     if (!ec) return ReadStatus::eof;  // a zero-byte read is the peer's FIN
     if (ec == asio::error::would_block || ec == asio::error::try_again) return ReadStatus::would_block;
@@ -110,21 +120,22 @@ ReadStatus Reader::try_fill() {
 }
 
 task<ReadStatus> Reader::fill(bool between_messages) {
+    drained_ = false;  // said of try_fill's reads only
     error_code ec;
     if (!buf_) {
         // Speculative non-blocking read first (pipelined or already-arrived data), then wait
         // for readability without holding a buffer.
         buf_ = PooledBuffer::acquire(capacity_);
-        std::size_t n = stream_.try_read(asio::buffer(buf_.data(), capacity_), ec);
+        std::size_t n = stream_->try_read(asio::buffer(buf_.data(), capacity_), ec);
         if (!ec && n > 0) {
             end_ = n;
             co_return ReadStatus::ok;
         }
         buf_.release();
         if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return classify(ec);
-        if (between_messages) stream_.set_idle(true);
-        co_await stream_.wait_readable(ec);
-        stream_.set_idle(false);
+        if (between_messages) stream_->set_idle(true);
+        co_await stream_->wait_readable(ec);
+        stream_->set_idle(false);
         if (ec) co_return classify(ec);
         buf_ = PooledBuffer::acquire(capacity_);
         begin_ = end_ = 0;
@@ -132,7 +143,7 @@ task<ReadStatus> Reader::fill(bool between_messages) {
         if (end_ - begin_ >= capacity_) co_return ReadStatus::limit;
         if (end_ == capacity_) compact();
     }
-    std::size_t n = co_await stream_.read_some(asio::buffer(buf_.data() + end_, capacity_ - end_), ec);
+    std::size_t n = co_await stream_->read_some(asio::buffer(buf_.data() + end_, capacity_ - end_), ec);
     if (ec) {
         if (begin_ == end_) consume(0);
         co_return classify(ec);

@@ -53,16 +53,23 @@ public:
     [[nodiscard]] bool empty() const { return begin_ == end_; }
     /// Discards everything buffered (e.g. before a STARTTLS handshake, RFC 3207 5).
     void clear();
-    [[nodiscard]] Stream& stream() { return stream_; }
+    /// Whether the last try_fill emptied the socket: its read came back short of the space it
+    /// offered, or would block. Until the next wait, bytes that arrive are a new readiness
+    /// event (what a wait on an edge-triggered registration needs; see net::Resumable::poll).
+    [[nodiscard]] bool drained() const { return drained_; }
+    /// The same reader on another stream (a recycled session's): empties it first.
+    void rebind(Stream& stream, std::size_t capacity);
+    [[nodiscard]] Stream& stream() { return *stream_; }
 
 private:
     void compact();
-    Stream& stream_;
+    Stream* stream_;
     std::size_t capacity_;
     PooledBuffer buf_;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
     std::size_t next_capacity_ = 0;  // a smaller capacity waiting for the buffer to empty
+    bool drained_ = false;
 };
 
 /// How lines end for a protocol.

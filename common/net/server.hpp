@@ -26,21 +26,31 @@ struct ConnectionLimits {
 /// timeout) should be handled as values; an escaping exception is logged with the peer.
 using SessionHandler = std::function<task<void>(Stream&)>;
 
-/// What a resumable session asks of the runtime when `resume` returns.
+/// What a resumable session asks of the runtime when a turn ends.
 enum class Step : std::uint8_t {
-    park,  ///< wait, holding no coroutine, until the connection is readable; then resume
-    done,  ///< the session is over; the runtime closes the connection
+    park,    ///< wait, holding no coroutine, until the connection is readable; then a new turn
+    done,    ///< the session is over; the runtime closes the connection
+    resume,  ///< (from poll only) go on in resume()'s coroutine
 };
 
 /// A session that keeps its state in an object rather than in a suspended coroutine, so that an
 /// idle connection costs its socket and this object (nginx's idle keep-alive, for every
-/// protocol). The runtime calls `resume` once the connection is accepted and, after each
-/// `park`, when the connection is readable, its deadline passed (reads then report a timeout)
-/// or a drain closed it (reads then report closed). A session parks only with nothing
-/// buffered; an exception ends it (logged with the peer).
+/// protocol). A turn begins once the connection is accepted and, after each `park`, when the
+/// connection is readable, its deadline passed (reads then report a timeout) or a drain closed
+/// it (reads then report closed). Each turn first calls `poll`, which serves what it can without
+/// suspending; when it returns `resume`, the runtime runs `resume` as a coroutine. A session
+/// parks only with nothing buffered; an exception ends it (logged with the peer).
 class Resumable {
 public:
     virtual ~Resumable() = default;
+    /// The turn without a coroutine (the common request on a keep-alive connection: read it,
+    /// answer it, write the answer). Returns `park` or `done` when the turn is over, `resume`
+    /// to go on in `resume` with whatever it has read. It may return `park` only right after a
+    /// read of this turn that emptied the socket (it came back short of the space offered, or
+    /// would block), so that bytes arriving later are a new readiness event: the runtime's
+    /// wait then costs no system call. The default leaves every turn to `resume`.
+    [[nodiscard]] virtual Step poll() { return Step::resume; }
+    /// The turn as a coroutine: returns `park` or `done`.
     [[nodiscard]] virtual task<Step> resume() = 0;
 };
 

@@ -67,6 +67,32 @@ std::size_t count(const std::string& hay, const std::string& needle) {
     return n;
 }
 
+// A client of a parking service: sends, then reads one response at a time.
+struct Client {
+    asio::io_context ctx;
+    net::tcp::socket s{ctx};
+    std::string buf;
+    explicit Client(const net::tcp::endpoint& ep) {
+        s.connect(ep);
+        timeval tv{10, 0};
+        ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
+    // The body of the next response, or "<error>" when the connection ends instead.
+    std::string response() {
+        net::error_code ec;
+        const auto n = asio::read_until(s, asio::dynamic_buffer(buf), "\r\n\r\n", ec);
+        if (ec) return "<" + ec.message() + ">";
+        const auto at = buf.find("Content-Length: ");
+        const std::size_t len = at < n ? std::stoul(buf.substr(at + 16)) : 0;
+        if (buf.size() < n + len)
+            asio::read(s, asio::dynamic_buffer(buf), asio::transfer_exactly(n + len - buf.size()), ec);
+        std::string body = buf.substr(n, len);
+        buf.erase(0, n + len);
+        return body;
+    }
+    void send(const std::string& text) { asio::write(s, asio::buffer(text)); }
+};
+
 }  // namespace
 
 TEST(Server, PipelinedRequestsAnsweredInOrder) {
@@ -257,30 +283,6 @@ TEST(Server, ParkedConnectionsKeepTheirCountTimeOutAndDrain) {
     const auto eps =
         rt.add_tcp({.name = "http", .listen = {{asio::ip::make_address("127.0.0.1"), 0}}}, service(handler, opts));
     std::thread th([&] { rt.run(); });
-    struct Client {
-        asio::io_context ctx;
-        net::tcp::socket s{ctx};
-        std::string buf;
-        explicit Client(const net::tcp::endpoint& ep) {
-            s.connect(ep);
-            timeval tv{10, 0};
-            ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        }
-        // The body of the next response, or "<error>" when the connection ends instead.
-        std::string response() {
-            net::error_code ec;
-            const auto n = asio::read_until(s, asio::dynamic_buffer(buf), "\r\n\r\n", ec);
-            if (ec) return "<" + ec.message() + ">";
-            const auto at = buf.find("Content-Length: ");
-            const std::size_t len = at < n ? std::stoul(buf.substr(at + 16)) : 0;
-            if (buf.size() < n + len)
-                asio::read(s, asio::dynamic_buffer(buf), asio::transfer_exactly(n + len - buf.size()), ec);
-            std::string body = buf.substr(n, len);
-            buf.erase(0, n + len);
-            return body;
-        }
-        void send(const std::string& text) { asio::write(s, asio::buffer(text)); }
-    };
     Client a(eps[0]);
     a.send("POST /one HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc");
     EXPECT_EQ(a.response(), "/one #1 abc");
@@ -381,4 +383,62 @@ TEST(Server, QuickResponseLargerThanTheSocketBuffer) {
     EXPECT_TRUE(buf.compare(body + big.size(), 9, "HTTP/1.1 ") == 0);
     rt.stop();
     th.join();
+}
+
+// The turns of a parked connection that need no coroutine (net::Resumable::poll): a request
+// after each park is read, answered by the quick path and written in the same turn, and the
+// connection parks again on the socket's next readiness event without asking the socket
+// again. Requests in every shape must still be answered once and in order: one per round
+// trip, a head that arrives in two pieces, a pipelined burst larger than the read buffer,
+// declined ones in between; then the idle deadline and a drain still close a parked connection.
+TEST(Server, QuickTurnsAcrossParksServeEveryShapeOfRequest) {
+    using namespace std::chrono_literals;
+    Handler handler = [](const ServerRequest& rq, Response& r) -> net::task<void> {
+        r.body = "slow " + std::string(rq.head.target) + " #" + std::to_string(rq.index);
+        co_return;
+    };
+    ServerOptions opts;
+    opts.limits.idle_timeout = 500ms;
+    opts.limits.parser.max_header_bytes = 1024;  // the reader's buffer: about 1 KiB
+    opts.quick = [](const ServerRequest& rq, Response& r) {
+        if (rq.head.target.starts_with("/s")) return false;
+        r.body = std::string(rq.head.target) + " #" + std::to_string(rq.index);
+        return true;
+    };
+    net::Runtime rt({.threads = 1, .drain_timeout = 2000ms});
+    const auto eps =
+        rt.add_tcp({.name = "http", .listen = {{asio::ip::make_address("127.0.0.1"), 0}}}, service(handler, opts));
+    std::thread th([&] { rt.run(); });
+    Client a(eps[0]);
+    std::size_t n = 0;
+    for (int i = 0; i < 300; ++i) {  // one request per turn
+        const std::string t = (i % 50 == 49 ? "/s" : "/q") + std::to_string(i);
+        a.send("GET " + t + " HTTP/1.1\r\nHost: h\r\n\r\n");
+        ASSERT_EQ(a.response(), (t[1] == 's' ? "slow " : "") + t + " #" + std::to_string(++n));
+    }
+    // A head in two pieces: the turn that answers /a also reads the start of /two-pieces (one
+    // write) and hands it to the coroutine, which reads the rest.
+    a.send("GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /two-pieces HTTP/1.1\r\nHo");
+    EXPECT_EQ(a.response(), "/a #" + std::to_string(++n));
+    a.send("st: h\r\n\r\n");
+    EXPECT_EQ(a.response(), "/two-pieces #" + std::to_string(++n));
+    // A burst of 100 heads, several times the read buffer: turns that fill the buffer read on.
+    std::string burst, want;
+    for (int i = 0; i < 100; ++i) {
+        const std::string t = (i % 10 == 3 ? "/s" : "/p") + std::to_string(i);
+        burst += "GET " + t + " HTTP/1.1\r\nHost: h\r\n\r\n";
+        want += (t[1] == 's' ? "slow " : "") + t + " #" + std::to_string(++n) + "|";
+    }
+    a.send(burst);
+    std::string got;
+    for (int i = 0; i < 100; ++i) got += a.response() + "|";
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(a.response(), "<End of file>");  // parked past its idle deadline: closed silently
+    Client b(eps[0]);
+    b.send("GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_EQ(b.response(), "/b #1");
+    rt.stop();
+    EXPECT_EQ(b.response(), "<End of file>");  // parked when the drain began: closed at once
+    th.join();
+    EXPECT_EQ(rt.connections(), 0u);
 }

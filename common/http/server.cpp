@@ -591,35 +591,40 @@ void recycle(std::unique_ptr<Session> session) {
     if (session && session->detach() && t_sessions.size() < kSpares) t_sessions.push_back(std::move(session));
 }
 
-// A connection of a parking service: between requests only Kept remains. A turn takes a
-// recycled Session, serves on it and gives it back when the connection parks or ends.
+// What every connection of a service shares (one per service).
+struct Service {
+    const Handler& handler;
+    const ServerOptions& opts;
+};
+
+// A connection of a parking service: between requests only Kept remains (and the words that
+// find the service and, during a turn, its Session). A turn takes a recycled Session, serves
+// on it and gives it back when the connection parks or ends.
 class Connection final : public net::Resumable {
 public:
-    Connection(net::Stream& s, const Handler& h, const ServerOptions& o) : s_(s), handler_(h), opts_(o), kept_(s, o) {}
+    Connection(net::Stream& s, const Service& svc) : svc_(svc), kept_(s, svc.opts) {}
     ~Connection() override { recycle(std::move(session_)); }
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
-    net::Step poll() override {
+    net::Step poll(net::Stream& s) override {
         // Over TLS the socket's readiness says nothing of the engine's bytes: coroutine turns.
-        if (!opts_.quick || s_.is_tls()) return net::Step::resume;
-        session_ = take_session(s_, handler_, opts_, kept_);
+        if (!svc_.opts.quick || s.is_tls()) return net::Step::resume;
+        session_ = take_session(s, svc_.handler, svc_.opts, kept_);
         const net::Step next = session_->poll();
         if (next != net::Step::resume) recycle(std::move(session_));
         return next;
     }
 
-    net::task<net::Step> resume() override {
-        if (!session_) session_ = take_session(s_, handler_, opts_, kept_);
+    net::task<net::Step> resume(net::Stream& s) override {
+        if (!session_) session_ = take_session(s, svc_.handler, svc_.opts, kept_);
         const net::Step next = co_await session_->run(/*may_park=*/true);
         recycle(std::move(session_));
         co_return next;
     }
 
 private:
-    net::Stream& s_;
-    const Handler& handler_;
-    const ServerOptions& opts_;
+    const Service& svc_;
     Kept kept_;
     std::unique_ptr<Session> session_;  // only during a turn
 };
@@ -634,9 +639,8 @@ net::task<void> serve(net::Stream& stream, const Handler& handler, const ServerO
 }
 
 net::ResumableFactory service(const Handler& handler, const ServerOptions& opts) {
-    return [&handler, &opts](net::Stream& s) -> std::unique_ptr<net::Resumable> {
-        return std::make_unique<Connection>(s, handler, opts);
-    };
+    return [svc = std::make_shared<const Service>(Service{handler, opts})](
+               net::Stream& s) -> std::unique_ptr<net::Resumable> { return std::make_unique<Connection>(s, *svc); };
 }
 
 }  // namespace http

@@ -80,7 +80,7 @@ public:
     Session(net::Stream& s, const Limits& limits, const Dialect& dialect, const Make& make)
         : c_(s, limits, dialect), p_(make(c_)) {}
 
-    net::task<net::Step> resume() override {
+    net::task<net::Step> resume(net::Stream& /*stream*/) override {  // c_ has it
         if (!greeted_) {
             greeted_ = true;
             co_await p_.greet();

@@ -10,7 +10,6 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 #include <spdlog/spdlog.h>
 
@@ -125,7 +124,7 @@ struct Worker {
     asio::io_context ctx{1};
     std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
     std::vector<std::unique_ptr<udp::socket>> udp_sockets;
-    std::unordered_set<Stream::Impl*> sessions;
+    StreamList sessions;
     asio::steady_timer drain_timer{ctx};
     asio::steady_timer hard_stop_timer{ctx};
     bool stopping = false;
@@ -133,12 +132,12 @@ struct Worker {
     std::thread thread;
 
     void add_session(Stream::Impl* impl) {
-        sessions.insert(impl);
+        sessions.add(impl);
         live.fetch_add(1, std::memory_order_relaxed);
         if (stopping) Stream::begin_drain(impl);
     }
     void remove_session(Stream::Impl* impl) {
-        sessions.erase(impl);
+        sessions.remove(impl);
         live.fetch_sub(1, std::memory_order_relaxed);
         if (stopping && sessions.empty()) {  // the last one of a drain
             drain_timer.cancel();
@@ -204,119 +203,93 @@ task<void> Runtime::Impl::accept_loop(Worker& w, tcp::acceptor& acc, TcpService&
 
 namespace {
 
-// One connection of a resumable service. While parked, the only reference to it is the
-// readiness wait's handler: no coroutine frame, no read buffer.
-struct ParkedConn {
+// A parked connection waits on its socket through Asio's reactor, with an operation of its
+// own: the connection itself, queued on the descriptor (no allocation per wait, nothing
+// beside the connection while it is idle). Asio's public wait (async_wait) re-registers the
+// descriptor with epoll_ctl every time, so that it also sees bytes that arrived before it;
+// measured under load, that was one system call in four of a keep-alive request. After a read
+// that emptied the socket, with no epoll_wait since (the same turn, Resumable::poll), the
+// edge-triggered registration's event for the next bytes is still to come, so the wait only
+// queues itself, through the reactor's speculative path. Asio has no public call for either
+// wait: this is its reactive_wait_op, started as its socket service starts one (Boost 1.81).
+static_assert(std::is_same_v<asio::detail::reactor, asio::detail::epoll_reactor>,
+              "the parked wait is written for Asio's epoll reactor");
+
+thread_local bool t_arming = false;  // inside the wait's start_op: its perform must not complete it
+
+struct ParkedConn;
+using Conn = std::unique_ptr<ParkedConn>;
+void step(Conn conn);
+
+// One connection of a resumable service. While parked it is owned by the reactor's queue of
+// its descriptor, as the wait operation it is: no coroutine frame, no read buffer.
+struct ParkedConn final : asio::detail::reactor_op {
     ParkedConn(Socket sock, Ticket t, Worker& worker, TcpService& service)
-        : stream(std::move(sock), next_session_id()),
+        : reactor_op(error_code(), &ParkedConn::perform_wait, &ParkedConn::complete_wait),
+          stream(std::move(sock), next_session_id()),
+          w(worker),
+          svc(service),
           // The stream asks the socket for its peer again; if the peer reset in between, the
           // addresses differ and `t` releases its own when it goes (the session ends at once).
-          limiter(stream.peer().address() == t.address() ? t.disown() : nullptr),
-          w(worker),
-          svc(service) {}
+          holds_slot(stream.peer().address() == t.address() && t.disown() != nullptr) {}
     ~ParkedConn() {
-        if (limiter) limiter->release(stream.peer().address());  // the Ticket's address, not kept twice
+        if (holds_slot) svc.limiter.release(stream.peer().address());  // the Ticket's address, not kept twice
     }
     ParkedConn(const ParkedConn&) = delete;
     ParkedConn& operator=(const ParkedConn&) = delete;
+
+    // The reactor asks when the wait starts on the speculative path (not ready: no read is
+    // made) and on each readiness event of the descriptor (ready).
+    static status perform_wait(reactor_op*) { return t_arming ? not_done : done; }
+    // Readable, or cancelled (deadline, drain, close): a new turn. owner == nullptr: the
+    // io_context is being destroyed with the wait queued; the connection goes with it.
+    static void complete_wait(void* owner, asio::detail::scheduler_operation* base, const error_code&, std::size_t) {
+        Conn conn(static_cast<ParkedConn*>(base));
+        if (owner == nullptr) return;
+        conn->stream.set_idle(false);
+        step(std::move(conn));
+    }
+
     Stream stream;
-    Limiter* limiter;
     Worker& w;
     TcpService& svc;
     std::unique_ptr<Resumable> session;
+    bool holds_slot;  // of svc.limiter, for the stream's peer address
     bool ended = false;
 };
 
-void step(std::shared_ptr<ParkedConn> conn);
-
-void end(const std::shared_ptr<ParkedConn>& conn) {
+void end(const Conn& conn) {
     conn->stream.close();
     if (!std::exchange(conn->ended, true)) conn->w.remove_session(conn->stream.impl());
 }
-
-// The allocator of the classic parked wait: exactly its size from the heap. (Asio's default recycles
-// per-thread blocks of any earlier operation, so an idle wait could sit in an accept's block
-// of twice its size, for as long as the connection stays idle.)
-template <class T>
-struct ExactAllocator {
-    using value_type = T;
-    ExactAllocator() = default;
-    template <class U>
-    ExactAllocator(const ExactAllocator<U>&) noexcept {}  // NOLINT(google-explicit-constructor)
-    T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
-    void deallocate(T* p, std::size_t) noexcept { ::operator delete(p); }
-    friend bool operator==(ExactAllocator, ExactAllocator) noexcept { return true; }
-};
-
-// A wait for readability that trusts the edge still to come (see Resumable::poll): Asio's own
-// wait (async_wait) re-registers the descriptor with epoll_ctl every time, so that it also
-// sees bytes that arrived before it; measured under load, that was one system call in four of
-// a keep-alive request. After a read that emptied the socket, with no epoll_wait since (the
-// same turn), the registration's edge-triggered event for the next bytes is still to come, so
-// this wait only queues itself on the descriptor. It is Asio's reactive_wait_op queued through
-// the reactor's speculative path: Asio has no public call for it, hence the access below to
-// the socket service's reactor and descriptor (Boost 1.81, epoll).
-static_assert(std::is_same_v<asio::detail::reactor, asio::detail::epoll_reactor>,
-              "the edge wait is written for Asio's epoll reactor");
-
-thread_local bool t_arming = false;  // inside the edge wait's start_op: its perform must not complete it
-
-template <class Handler>
-class EdgeWaitOp final : public asio::detail::reactor_op {
-public:
-    explicit EdgeWaitOp(Handler&& h)
-        : reactor_op(error_code(), &EdgeWaitOp::perform, &EdgeWaitOp::complete), handler_(std::move(h)) {}
-
-private:
-    // The reactor asks once when the wait starts (speculatively: not ready, no read made) and
-    // then on each readiness event of the descriptor (ready).
-    static status perform(reactor_op*) { return t_arming ? not_done : done; }
-    // owner == nullptr: the io_context is being destroyed; free without the upcall.
-    static void complete(void* owner, asio::detail::scheduler_operation* base, const error_code&, std::size_t) {
-        auto* op = static_cast<EdgeWaitOp*>(base);
-        Handler h(std::move(op->handler_));
-        const error_code ec = op->ec_;
-        delete op;
-        if (owner != nullptr) h(ec);
-    }
-    Handler handler_;
-};
 
 // The socket's descriptor, through the protected member of Asio's socket class.
 struct SocketAccess : Socket {
     static auto& implementation(Socket& s) { return (s.*(&SocketAccess::impl_)).get_implementation(); }
 };
 
-template <class Handler>
-void wait_for_edge(Socket& s, Handler&& handler) {
-    auto& impl = SocketAccess::implementation(s);
-    auto& reactor = asio::use_service<asio::detail::reactor>(s.get_executor().context());
-    auto* op = new EdgeWaitOp<std::decay_t<Handler>>(std::forward<Handler>(handler));
-    t_arming = true;
-    reactor.start_op(asio::detail::reactor::read_op, impl.socket_, impl.reactor_data_, op, false, true);
-    t_arming = false;
-}
-
 // Waits for readability (or the deadline's cancel, or a drain's close) without a coroutine.
-// `drained`: the turn that parks has just emptied the socket (Resumable::poll).
-void park(std::shared_ptr<ParkedConn> conn, bool drained) {
+// `drained`: the turn that parks has just emptied the socket (Resumable::poll), so no
+// epoll_ctl; otherwise the registration is renewed, as async_wait does.
+void park(Conn conn, bool drained) {
     auto& st = conn->stream;
     if (!st.is_open()) return end(conn);
     st.set_idle(true);
     if (st.draining()) return end(conn);  // a drain began while this session was busy
     auto& sock = st.socket();
-    auto resume = [conn = std::move(conn)](error_code) mutable {
-        conn->stream.set_idle(false);
-        step(std::move(conn));
-    };
-    if (drained) return wait_for_edge(sock, std::move(resume));
-    sock.async_wait(Socket::wait_read, asio::bind_allocator(ExactAllocator<void>(), std::move(resume)));
+    auto& impl = SocketAccess::implementation(sock);
+    auto& reactor = asio::use_service<asio::detail::reactor>(sock.get_executor().context());
+    ParkedConn* const op = conn.release();
+    op->ec_ = {};
+    t_arming = true;
+    reactor.start_op(asio::detail::reactor::read_op, impl.socket_, impl.reactor_data_, op, false, drained);
+    t_arming = false;
 }
 
-void step(std::shared_ptr<ParkedConn> conn) {
+void step(Conn conn) {
     Step next = Step::resume;
     try {
-        next = conn->session->poll();
+        next = conn->session->poll(conn->stream);
     } catch (const std::exception& ex) {
         spdlog::warn("{}: session #{} {}: {}", conn->svc.cfg.name, conn->stream.id(), to_string(conn->stream.peer()),
                      ex.what());
@@ -325,7 +298,7 @@ void step(std::shared_ptr<ParkedConn> conn) {
     if (next == Step::park) return park(std::move(conn), /*drained=*/true);
     if (next == Step::done) return end(conn);
     auto& ctx = conn->w.ctx;
-    auto t = conn->session->resume();
+    auto t = conn->session->resume(conn->stream);
     asio::co_spawn(ctx, std::move(t), [conn = std::move(conn)](std::exception_ptr e, Step after) mutable {
         if (e) {
             try {
@@ -345,7 +318,7 @@ void step(std::shared_ptr<ParkedConn> conn) {
 }  // namespace
 
 void Runtime::Impl::start_resumable(Worker& w, TcpService& svc, Socket sock, Ticket ticket) {
-    auto conn = std::make_shared<ParkedConn>(std::move(sock), std::move(ticket), w, svc);
+    auto conn = std::make_unique<ParkedConn>(std::move(sock), std::move(ticket), w, svc);
     conn->session = svc.factory(conn->stream);
     w.add_session(conn->stream.impl());
     step(std::move(conn));
@@ -430,20 +403,20 @@ task<void> Runtime::Impl::udp_loop(Worker& w, udp::socket& sock, UdpService& svc
 void Runtime::Impl::begin_stop(Worker& w) {
     if (w.stopping) {
         // Second request: no more grace.
-        for (auto* s : w.sessions) Stream::force_close(s);
+        w.sessions.for_each(&Stream::force_close);
         return;
     }
     w.stopping = true;
     error_code ec;
     for (auto& a : w.acceptors) a->close(ec);
     for (auto& u : w.udp_sockets) u->close(ec);
-    for (auto* s : w.sessions) Stream::begin_drain(s);
+    w.sessions.for_each(&Stream::begin_drain);
     if (w.sessions.empty()) return;
     w.drain_timer.expires_after(opts.drain_timeout);
     w.drain_timer.async_wait([&w](error_code tec) {
         if (tec) return;
         if (!w.sessions.empty()) spdlog::info("drain timeout: closing {} connection(s)", w.sessions.size());
-        for (auto* s : w.sessions) Stream::force_close(s);
+        w.sessions.for_each(&Stream::force_close);
         // A session blocked on something other than its socket (a timer, a file) does not see
         // the close; abandon it. Its frame is destroyed with the io_context.
         w.hard_stop_timer.expires_after(std::chrono::milliseconds(500));

@@ -49,9 +49,11 @@ public:
     /// read of this turn that emptied the socket (it came back short of the space offered, or
     /// would block), so that bytes arriving later are a new readiness event: the runtime's
     /// wait then costs no system call. The default leaves every turn to `resume`.
-    [[nodiscard]] virtual Step poll() { return Step::resume; }
+    /// `stream` is the connection's, the one the factory was given (passed rather than kept,
+    /// so that a session need not spend a word of its idle size on it).
+    [[nodiscard]] virtual Step poll(Stream& /*stream*/) { return Step::resume; }
     /// The turn as a coroutine: returns `park` or `done`.
-    [[nodiscard]] virtual task<Step> resume() = 0;
+    [[nodiscard]] virtual task<Step> resume(Stream& stream) = 0;
 };
 
 /// Makes the session object of a newly accepted connection; `stream` outlives the object.

@@ -108,12 +108,15 @@ struct Stream::Impl {
     std::unique_ptr<asio::ssl::stream<Socket&>> tls;
     Deadlines& deadlines;
     Clock::time_point deadline = Clock::time_point::max();
-    std::uint32_t slot = Deadlines::kNone;  // in deadlines' heap
-    bool timed_out = false;
-    bool draining = false;
-    bool idle = false;
-    std::uint64_t id;
     tcp::endpoint peer;
+    std::uint32_t slot = Deadlines::kNone;  // in deadlines' heap
+    // Bit fields: an idle connection's bytes are counted (see bench/idle-memory.sh).
+    std::uint64_t id : 61;
+    std::uint64_t timed_out : 1 = false;
+    std::uint64_t draining : 1 = false;
+    std::uint64_t idle : 1 = false;
+    Impl* prev = nullptr;  // in a worker's StreamList
+    Impl* next = nullptr;
 
     // The deadline passed: pending operations fail (as timed_out, see fix) and later ones too.
     void expire() {
@@ -534,6 +537,30 @@ asio::any_io_executor Stream::executor() { return impl_->socket.get_executor(); 
 bool Stream::draining() const { return impl_->draining; }
 void Stream::set_idle(bool idle) { impl_->idle = idle; }
 bool Stream::idle() const { return impl_->idle; }
+
+void StreamList::add(Stream::Impl* s) {
+    s->prev = nullptr;
+    s->next = head_;
+    if (head_ != nullptr) head_->prev = s;
+    head_ = s;
+    ++size_;
+}
+
+void StreamList::remove(Stream::Impl* s) {
+    if (s->prev != nullptr) s->prev->next = s->next;
+    else head_ = s->next;
+    if (s->next != nullptr) s->next->prev = s->prev;
+    s->prev = s->next = nullptr;
+    --size_;
+}
+
+void StreamList::for_each(void (*fn)(Stream::Impl*)) const {
+    for (Stream::Impl* s = head_; s != nullptr;) {
+        Stream::Impl* const next = s->next;
+        fn(s);
+        s = next;
+    }
+}
 
 void Stream::begin_drain(Impl* impl) {
     impl->draining = true;

@@ -115,4 +115,24 @@ private:
     std::shared_ptr<Impl> impl_;
 };
 
+/// The live streams of one worker (for drains), linked through the streams themselves: a
+/// connection costs no node or bucket of a container. One thread's; a stream is in one list
+/// at most and must be removed before it goes.
+class StreamList {
+public:
+    StreamList() = default;
+    StreamList(const StreamList&) = delete;
+    StreamList& operator=(const StreamList&) = delete;
+    void add(Stream::Impl* s);
+    void remove(Stream::Impl* s);
+    /// Calls `fn` on every stream; `fn` may close them (closing removes none from the list).
+    void for_each(void (*fn)(Stream::Impl*)) const;
+    [[nodiscard]] std::size_t size() const { return size_; }
+    [[nodiscard]] bool empty() const { return size_ == 0; }
+
+private:
+    Stream::Impl* head_ = nullptr;
+    std::size_t size_ = 0;
+};
+
 }  // namespace net

@@ -1,16 +1,19 @@
 """The shared core, driven through suite-echod (the smallest daemon built on it):
 line limits, idle timeouts, 10,000 simultaneous connections, graceful drain,
-configuration precedence and errors, transcripts."""
+configuration precedence and errors, transcripts; and what 10,000 idle connections of a
+parking service (httpd's keep-alive) cost."""
 import os
 import resource
 import selectors
 import signal
 import socket
+import subprocess
+import sys
 import tempfile
 import time
 import unittest
 
-from harness import Daemon, bin_path, make_cert, run, main
+from harness import SOURCE_DIR, Daemon, bin_path, make_cert, run, main
 
 ECHOD = "suite-echod"
 
@@ -131,6 +134,43 @@ class ManyConnections(unittest.TestCase):
             s, f = connect(d.tcp_port())
             self.assertEqual(line(f), "+OK echo ready")
             s.close()
+
+    def test_ten_thousand_parked_keep_alive_connections_cost_little(self):
+        # Sessions of a parking service (net::Resumable, here httpd's) hold no coroutine and no
+        # buffer while idle: about 510 bytes each in a Release build (bench/idle-memory.sh;
+        # nginx about 524), about 860 under ASan+UBSan. A session that kept a suspended
+        # coroutine chain instead costs several KiB (suite-echod's above: about 6 KiB).
+        sanitized = os.environ.get("SUITE_SANITIZED", "0") not in ("0", "")
+        bound = 2048 if sanitized else 1024
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        need = self.COUNT + 200
+        if hard < need:
+            self.skipTest(f"RLIMIT_NOFILE hard limit {hard} < {need}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+        clients = os.path.join(SOURCE_DIR, "bench", "idle_clients.py")
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(tmp, "index.html"), "w") as f:
+                f.write("<html><body>idle</body></html>\n")
+            conf = os.path.join(tmp, "httpd.toml")
+            with open(conf, "w") as f:
+                f.write(f'[httpd]\nroot = "{tmp}"\nmax_connections = {need}\nmax_per_address = {need}\n'
+                        'idle_timeout_ms = 300000\n')
+            with Daemon("httpd", "--config", conf, "--threads", "2") as d:
+                port = str(d.tcp_port())
+                # Warm up (the file cache, the pools), then hold COUNT connections after one GET each.
+                run([sys.executable, clients, "127.0.0.1", port, "50"], timeout=60, input="")
+                base = rss_kib(d.proc.pid)
+                p = subprocess.Popen([sys.executable, clients, "127.0.0.1", port, str(self.COUNT)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                try:
+                    held = p.stdout.readline().strip()  # idle_clients gives up after 120 s
+                    self.assertEqual(held, f"held {self.COUNT}")
+                    per_conn = (rss_kib(d.proc.pid) - base) * 1024 / self.COUNT
+                    print(f"httpd: {per_conn:.0f} bytes per parked connection (bound {bound})")
+                    self.assertLess(per_conn, bound)
+                finally:
+                    p.stdin.close()
+                    p.wait(timeout=60)
 
     def test_connection_limits_refuse_cleanly(self):
         with Daemon(ECHOD, "--max-per-address", "2", "--threads", "1") as d:

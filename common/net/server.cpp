@@ -122,6 +122,8 @@ struct UdpService {
 struct Worker {
     explicit Worker(std::atomic<std::size_t>& l) : live(l) {}
     asio::io_context ctx{1};
+    // Parked connections queue their waits here (see ParkedConn); use_service takes a lock.
+    asio::detail::reactor& reactor = asio::use_service<asio::detail::reactor>(ctx);
     std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
     std::vector<std::unique_ptr<udp::socket>> udp_sockets;
     StreamList sessions;
@@ -278,7 +280,7 @@ void park(Conn conn, bool drained) {
     if (st.draining()) return end(conn);  // a drain began while this session was busy
     auto& sock = st.socket();
     auto& impl = SocketAccess::implementation(sock);
-    auto& reactor = asio::use_service<asio::detail::reactor>(sock.get_executor().context());
+    auto& reactor = conn->w.reactor;
     ParkedConn* const op = conn.release();
     op->ec_ = {};
     t_arming = true;

@@ -517,7 +517,8 @@ net::Step Session::poll() {
         if (s_->draining() && reader_.empty()) return net::Step::done;
         if (s_->timed_out()) return net::Step::done;  // the idle deadline passed while parked
         if (reader_.empty()) {
-            // A short read a moment ago emptied the socket: the next bytes are a new event.
+            // A read a moment ago emptied the socket (no bytes, no FIN left): the next ones are
+            // a new event. Otherwise read again (more bytes, the end of stream, or would_block).
             if (!reader_.drained()) {
                 const auto st = reader_.try_fill();
                 if (st != net::ReadStatus::ok && st != net::ReadStatus::would_block) return net::Step::done;

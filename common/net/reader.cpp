@@ -107,12 +107,11 @@ ReadStatus Reader::try_fill() {
     }
     error_code ec;
     const std::size_t n = stream_->try_read(asio::buffer(buf_.data() + end_, capacity_ - end_), ec);
+    drained_ = stream_->drained();
     if (!ec && n > 0) {
-        drained_ = n < capacity_ - end_;  // a short read took everything the socket held
         end_ += n;
         return ReadStatus::ok;
     }
-    drained_ = ec == asio::error::would_block || ec == asio::error::try_again;
     if (begin_ == end_) consume(0);   // give an empty buffer back
     if (!ec) return ReadStatus::eof;  // a zero-byte read is the peer's FIN
     if (ec == asio::error::would_block || ec == asio::error::try_again) return ReadStatus::would_block;

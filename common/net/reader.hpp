@@ -53,9 +53,10 @@ public:
     [[nodiscard]] bool empty() const { return begin_ == end_; }
     /// Discards everything buffered (e.g. before a STARTTLS handshake, RFC 3207 5).
     void clear();
-    /// Whether the last try_fill emptied the socket: its read came back short of the space it
-    /// offered, or would block. Until the next wait, bytes that arrive are a new readiness
-    /// event (what a wait on an edge-triggered registration needs; see net::Resumable::poll).
+    /// Whether the last try_fill emptied the socket (Stream::drained: nothing more queued and
+    /// no FIN waiting, or it would block). Until the next wait, bytes or a FIN that arrive are
+    /// a new readiness event (what a wait on an edge-triggered registration needs; see
+    /// net::Resumable::poll).
     [[nodiscard]] bool drained() const { return drained_; }
     /// The same reader on another stream (a recycled session's): empties it first.
     void rebind(Stream& stream, std::size_t capacity);

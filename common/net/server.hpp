@@ -46,9 +46,10 @@ public:
     /// The turn without a coroutine (the common request on a keep-alive connection: read it,
     /// answer it, write the answer). Returns `park` or `done` when the turn is over, `resume`
     /// to go on in `resume` with whatever it has read. It may return `park` only right after a
-    /// read of this turn that emptied the socket (it came back short of the space offered, or
-    /// would block), so that bytes arriving later are a new readiness event: the runtime's
-    /// wait then costs no system call. The default leaves every turn to `resume`.
+    /// read of this turn that emptied the socket (Stream::drained: nothing left queued and no
+    /// FIN waiting, or it would block), so that bytes or a FIN arriving later are a new
+    /// readiness event: the runtime's wait then costs no system call. The default leaves
+    /// every turn to `resume`.
     /// `stream` is the connection's, the one the factory was given (passed rather than kept,
     /// so that a session need not spend a word of its idle size on it).
     [[nodiscard]] virtual Step poll(Stream& /*stream*/) { return Step::resume; }

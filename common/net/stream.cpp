@@ -1,6 +1,8 @@
 #include "net/stream.hpp"
 
 #include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -8,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -111,11 +114,14 @@ struct Stream::Impl {
     tcp::endpoint peer;
     std::uint32_t slot = Deadlines::kNone;  // in deadlines' heap
     // Bit fields: an idle connection's bytes are counted (see bench/idle-memory.sh).
-    std::uint64_t id : 61;
+    std::uint64_t id : 58;
     std::uint64_t timed_out : 1 = false;
     std::uint64_t draining : 1 = false;
     std::uint64_t idle : 1 = false;
-    Impl* prev = nullptr;  // in a worker's StreamList
+    std::uint64_t inq_asked : 1 = false;  // TCP_INQ was asked for (at the first try_read)
+    std::uint64_t inq : 1 = false;        // and the kernel gives it
+    std::uint64_t drained : 1 = false;    // the last try_read left nothing to read (see drained())
+    Impl* prev = nullptr;                 // in a worker's StreamList
     Impl* next = nullptr;
 
     // The deadline passed: pending operations fail (as timed_out, see fix) and later ones too.
@@ -337,16 +343,62 @@ task<std::size_t> Stream::read_some(asio::mutable_buffer buf, error_code& ec) {
 }
 
 std::size_t Stream::try_read(asio::mutable_buffer buf, error_code& ec) {
-    if (impl_->timed_out) {
+    Impl& i = *impl_;
+    i.drained = false;
+    if (i.timed_out) {
         ec = asio::error::timed_out;
         return 0;
     }
-    if (impl_->tls) {
+    if (i.tls) {
         ec = asio::error::would_block;
         return 0;
     }
-    return impl_->socket.read_some(buf, ec);
+    ec = {};
+    if (buf.size() == 0) return 0;
+    const int fd = i.socket.native_handle();
+    if (!i.inq_asked) {
+        // TCP_INQ (Linux 4.18): each read says how many bytes it left queued, and "some" once
+        // the peer's FIN is there, so that a read that emptied the socket is known as such.
+        i.inq_asked = true;
+        const int one = 1;
+        i.inq = ::setsockopt(fd, IPPROTO_TCP, TCP_INQ, &one, sizeof one) == 0;
+    }
+    iovec iov{buf.data(), buf.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (i.inq) {
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+    }
+    ssize_t n = 0;
+    do n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            ec = asio::error::would_block;
+            i.drained = true;  // nothing queued, and no FIN (a FIN reads as 0)
+        } else {
+            ec = error_code(errno, asio::error::get_system_category());
+        }
+        return 0;
+    }
+    if (n == 0) {
+        ec = asio::error::eof;
+        return 0;
+    }
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_TCP && c->cmsg_type == TCP_CM_INQ) {
+            int queued = 0;
+            std::memcpy(&queued, CMSG_DATA(c), sizeof queued);
+            i.drained = queued == 0;
+        }
+    }
+    return static_cast<std::size_t>(n);
 }
+
+bool Stream::drained() const { return impl_->drained; }
 
 task<void> Stream::wait_readable(error_code& ec) {
     auto self = impl_;

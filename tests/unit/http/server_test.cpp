@@ -442,3 +442,40 @@ TEST(Server, QuickTurnsAcrossParksServeEveryShapeOfRequest) {
     th.join();
     EXPECT_EQ(rt.connections(), 0u);
 }
+
+// A request that arrives together with the client's FIN (it sent, then shut down its side) on
+// a connection that had parked: the turn answers it and must see the end of stream, rather
+// than park on a socket whose last read came back short (a FIN that came with the request
+// raises no later event), which kept the connection open until its idle timeout.
+TEST(Server, HalfCloseAfterAParkedRequestClosesAtOnce) {
+    using namespace std::chrono_literals;
+    Handler handler = [](const ServerRequest&, Response& r) -> net::task<void> {
+        r.body = "slow";
+        co_return;
+    };
+    ServerOptions opts;
+    opts.limits.idle_timeout = 20s;
+    opts.quick = [](const ServerRequest& rq, Response& r) {
+        r.body = std::string(rq.head.target);
+        return true;
+    };
+    net::Runtime rt({.threads = 1, .drain_timeout = 2000ms});
+    const auto eps =
+        rt.add_tcp({.name = "http", .listen = {{asio::ip::make_address("127.0.0.1"), 0}}}, service(handler, opts));
+    std::thread th([&] { rt.run(); });
+    for (const bool first : {true, false}) {
+        Client c(eps[0]);
+        if (!first) {
+            c.send("GET /before HTTP/1.1\r\nHost: h\r\n\r\n");
+            EXPECT_EQ(c.response(), "/before");  // the connection parks after this one
+        }
+        c.send("GET /last HTTP/1.1\r\nHost: h\r\n\r\n");
+        c.s.shutdown(net::tcp::socket::shutdown_send);
+        const auto sent = std::chrono::steady_clock::now();
+        EXPECT_EQ(c.response(), "/last");
+        EXPECT_EQ(c.response(), "<End of file>");
+        EXPECT_LT(std::chrono::steady_clock::now() - sent, 10s) << "closed by the idle timeout, not at the FIN";
+    }
+    rt.stop();
+    th.join();
+}

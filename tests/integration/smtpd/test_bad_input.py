@@ -109,10 +109,17 @@ class BadInput(unittest.TestCase):
             self.assertTrue(s.closed())
 
     def test_connections_per_address(self):
-        conns = [su.Smtp(self.port) for _ in range(3)]
-        try:
+        # An earlier test's connection holds its slot until the server has read its end, which
+        # may come after these connect: open three until all three are welcome.
+        conns = []
+
+        def three_welcome():
             for c in conns:
-                self.assertEqual(c.reply()[0][:4], "220 ")
+                c.close()
+            conns[:] = [su.Smtp(self.port) for _ in range(3)]
+            return all(c.reply()[0][:4] == "220 " for c in conns)
+        try:
+            self.assertTrue(wait_until(three_welcome, timeout=10))
             with su.Smtp(self.port) as extra:
                 self.assertEqual(extra.reply(), ["421 4.7.0 hamburger.edu Too many connections, try again later"])
         finally:

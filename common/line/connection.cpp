@@ -51,9 +51,12 @@ net::task<Next> Connection::next_command(std::string_view& line, bool may_park) 
             const auto st = lines_.reader().try_fill();
             if (st == net::ReadStatus::would_block) {
                 stream_.expires_after(limits_.idle_timeout);
-                // Flushed: a parked session keeps no reply buffer (the next reply allocates one).
-                std::string().swap(out_);
-                std::string().swap(sending_);
+                // Flushed: a parked session keeps no reply buffer (the next reply allocates one),
+                // unless work beside the loop is still writing from it.
+                if (!flushing_) {
+                    std::string().swap(out_);
+                    std::string().swap(sending_);
+                }
                 co_return Next::park;
             }
             if (st == net::ReadStatus::eof || st == net::ReadStatus::closed || st == net::ReadStatus::error) {

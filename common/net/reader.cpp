@@ -106,8 +106,7 @@ ReadStatus Reader::try_fill() {
         compact();
     }
     error_code ec;
-    const std::size_t n = stream_->try_read(asio::buffer(buf_.data() + end_, capacity_ - end_), ec);
-    drained_ = stream_->drained();
+    const std::size_t n = stream_->try_read(asio::buffer(buf_.data() + end_, capacity_ - end_), ec, &drained_);
     if (!ec && n > 0) {
         end_ += n;
         return ReadStatus::ok;

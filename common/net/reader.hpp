@@ -53,7 +53,7 @@ public:
     [[nodiscard]] bool empty() const { return begin_ == end_; }
     /// Discards everything buffered (e.g. before a STARTTLS handshake, RFC 3207 5).
     void clear();
-    /// Whether the last try_fill emptied the socket (Stream::drained: nothing more queued and
+    /// Whether the last try_fill emptied the socket (Stream::try_read: nothing more queued and
     /// no FIN waiting, or it would block). Until the next wait, bytes or a FIN that arrive are
     /// a new readiness event (what a wait on an edge-triggered registration needs; see
     /// net::Resumable::poll).

@@ -46,7 +46,7 @@ public:
     /// The turn without a coroutine (the common request on a keep-alive connection: read it,
     /// answer it, write the answer). Returns `park` or `done` when the turn is over, `resume`
     /// to go on in `resume` with whatever it has read. It may return `park` only right after a
-    /// read of this turn that emptied the socket (Stream::drained: nothing left queued and no
+    /// read of this turn that emptied the socket (Stream::try_read: nothing left queued and no
     /// FIN waiting, or it would block), so that bytes or a FIN arriving later are a new
     /// readiness event: the runtime's wait then costs no system call. The default leaves
     /// every turn to `resume`.

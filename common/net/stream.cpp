@@ -120,7 +120,6 @@ struct Stream::Impl {
     std::uint64_t idle : 1 = false;
     std::uint64_t inq_asked : 1 = false;  // TCP_INQ was asked for (at the first try_read)
     std::uint64_t inq : 1 = false;        // and the kernel gives it
-    std::uint64_t drained : 1 = false;    // the last try_read left nothing to read (see drained())
     Impl* prev = nullptr;                 // in a worker's StreamList
     Impl* next = nullptr;
 
@@ -342,9 +341,11 @@ task<std::size_t> Stream::read_some(asio::mutable_buffer buf, error_code& ec) {
     co_return n;
 }
 
-std::size_t Stream::try_read(asio::mutable_buffer buf, error_code& ec) {
+std::size_t Stream::try_read(asio::mutable_buffer buf, error_code& ec, bool* emptied) {
     Impl& i = *impl_;
-    i.drained = false;
+    bool unused = false;
+    bool& empty = emptied != nullptr ? *emptied : unused;
+    empty = false;
     if (i.timed_out) {
         ec = asio::error::timed_out;
         return 0;
@@ -378,7 +379,7 @@ std::size_t Stream::try_read(asio::mutable_buffer buf, error_code& ec) {
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             ec = asio::error::would_block;
-            i.drained = true;  // nothing queued, and no FIN (a FIN reads as 0)
+            empty = true;  // nothing queued, and no FIN (a FIN reads as 0)
         } else {
             ec = error_code(errno, asio::error::get_system_category());
         }
@@ -392,13 +393,11 @@ std::size_t Stream::try_read(asio::mutable_buffer buf, error_code& ec) {
         if (c->cmsg_level == SOL_TCP && c->cmsg_type == TCP_CM_INQ) {
             int queued = 0;
             std::memcpy(&queued, CMSG_DATA(c), sizeof queued);
-            i.drained = queued == 0;
+            empty = queued == 0;
         }
     }
     return static_cast<std::size_t>(n);
 }
-
-bool Stream::drained() const { return impl_->drained; }
 
 task<void> Stream::wait_readable(error_code& ec) {
     auto self = impl_;

@@ -39,12 +39,11 @@ public:
 
     /// Reads at least one byte. Errors: eof, timed_out, operation_aborted (shutdown), others.
     [[nodiscard]] task<std::size_t> read_some(asio::mutable_buffer buf, error_code& ec);
-    /// Non-blocking read of what is available now; would_block if nothing.
-    [[nodiscard]] std::size_t try_read(asio::mutable_buffer buf, error_code& ec);
-    /// Whether the last try_read left the socket empty: nothing queued and no end of stream
-    /// waiting to be read (the kernel's TCP_INQ says so with each read), or it would block.
-    /// False when unknown. Then bytes or a FIN that arrive later are a new readiness event.
-    [[nodiscard]] bool drained() const;
+    /// Non-blocking read of what is available now; would_block if nothing. With `emptied`, also
+    /// says whether the read left the socket empty: nothing queued and no end of stream waiting
+    /// to be read (the kernel's TCP_INQ says so with each read), or it would block; false when
+    /// unknown. Bytes or a FIN that arrive after such a read are a new readiness event.
+    [[nodiscard]] std::size_t try_read(asio::mutable_buffer buf, error_code& ec, bool* emptied = nullptr);
     /// Waits until the stream is readable without consuming or buffering anything
     /// (idle connections hold no read buffer). For TLS, returns at once.
     [[nodiscard]] task<void> wait_readable(error_code& ec);
